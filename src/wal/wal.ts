@@ -1,0 +1,489 @@
+// The write-ahead log: a directory of segment files holding Raft's hard state, entries and
+// snapshot markers, appended with one write and one fdatasync per sync().
+//
+// Usage by the node driver, once per Raft Ready:
+//   wal.save(ready.hardState, ready.entries);   // encodes into memory, no I/O
+//   if (ready.snapshot) wal.saveSnapshot(...);  // marker once the snapshot file is durable
+//   await wal.sync();                           // one write + one fdatasync for all of it
+//   ...only now acknowledge, send votes/appends that depend on it, advance().
+// On restart: const { wal, state } = await Wal.open(dir) and replay `state`.
+//
+// Group commit: sync() waits for every byte saved before the call. Callers in the same
+// event-loop turn share one flush; callers arriving while a flush is on disk share the
+// next one. The flush uses the async fs API (libuv's thread pool), so the event loop
+// keeps serving requests while the disk works.
+//
+// Failure: if a write or fdatasync fails the WAL stops accepting work for good — after a
+// failed fsync the kernel may have dropped the dirty pages, so retrying could report as
+// durable data that is not. The server must exit and recover by reopening.
+
+import { mkdir, open as openFile, readFile, readdir, rename, rm, rmdir, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { scanSegment } from './decoder.js';
+import {
+  RecordEncoder,
+  checkEntry,
+  checkHardState,
+  checkMetadata,
+  checkSnapshot,
+  type Detached,
+} from './encoder.js';
+import { WalCorruptionError, WalError, WalTornTailError } from './errors.js';
+import { fsyncDir, writeFully } from './fsutil.js';
+import { DirLock, isCode } from './lock.js';
+import { Preallocator } from './prealloc.js';
+import { RecordType } from './record.js';
+import { Replay } from './replay.js';
+import { listSegments, segmentName } from './segments.js';
+import { classifyBadFrame } from './tail.js';
+import type { HardState, SnapshotMarker, WalEntry, WalLogger, WalState } from './types.js';
+
+export const DEFAULT_SEGMENT_SIZE = 64 * 1024 * 1024;
+
+export interface WalOptions {
+  /** Start a new segment once the current one reaches this many bytes. Default 64 MiB. */
+  segmentSizeBytes?: number;
+  /** Zero-fill the next segment in the background (see prealloc.ts). Default true. */
+  preallocate?: boolean;
+  /** Where repairs and segment changes are reported. Default: JSON lines on stderr. */
+  logger?: WalLogger;
+  /**
+   * The durability barrier, fh.datasync() by default. Tests inject one to count or delay
+   * syncs; a no-op gives etcd's --unsafe-no-fsync.
+   */
+  datasync?: (fh: FileHandle) => Promise<void>;
+}
+
+export interface OpenOptions extends WalOptions {
+  /** Cut off a torn record at the end of the last segment (and log it). Default true. */
+  repairTornTail?: boolean;
+}
+
+export interface OpenResult {
+  wal: Wal;
+  state: WalState;
+}
+
+interface Segment {
+  seq: number;
+  firstIndex: number;
+  name: string;
+  /** Highest entry index stored in the segment (0 if none): decides releaseTo. */
+  maxIndex: number;
+}
+
+/** Encoded bytes of one segment waiting to be written. */
+interface Piece {
+  seg: Segment;
+  /** The segment does not exist on disk yet: create it with these bytes. */
+  create: boolean;
+  /** No more bytes will go to this segment: truncate, sync and close it after writing. */
+  seal: boolean;
+  data: Detached;
+}
+
+const stderrLogger: WalLogger = {
+  info: (fields, msg) => process.stderr.write(JSON.stringify({ level: 'info', msg, ...fields }) + '\n'),
+  warn: (fields, msg) => process.stderr.write(JSON.stringify({ level: 'warn', msg, ...fields }) + '\n'),
+};
+
+export class Wal {
+  // ---- encoding side (synchronous, event loop) ----
+  private readonly enc: RecordEncoder;
+  /** Segment that the encoder's pending bytes belong to. */
+  private encSeg: Segment;
+  private encSegCreate = false;
+  private encSegBytes: number;
+  private readonly sealed: Piece[] = [];
+  private hardState: HardState | null;
+  private snapshot: SnapshotMarker | null;
+  private lastIndex: number;
+  /** Logical byte counters over the WAL's lifetime: encoded so far / known durable. */
+  private encoded = 0;
+  private durable = 0;
+  /** Snapshot markers not yet known durable, with the logical offset that makes them so. */
+  private readonly pendingSnapshots: { end: number; marker: SnapshotMarker }[] = [];
+  private durableSnapshot: SnapshotMarker | null;
+
+  // ---- disk side (async, serialized on `chain`) ----
+  private chain: Promise<void> = Promise.resolve();
+  private scheduled: Promise<void> | null = null;
+  private inflight: { end: number; promise: Promise<void> } | null = null;
+  private failure: Error | null = null;
+  private closing = false;
+  private readonly prealloc: Preallocator | null;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly metadata: Uint8Array,
+    private readonly segments: Segment[],
+    private tail: FileHandle,
+    private tailOffset: number,
+    crc: number,
+    state: { hardState: HardState | null; snapshot: SnapshotMarker | null; lastIndex: number },
+    private readonly lock: DirLock,
+    private readonly segmentSize: number,
+    private readonly logger: WalLogger,
+    private readonly datasync: (fh: FileHandle) => Promise<void>,
+    preallocate: boolean,
+  ) {
+    this.enc = new RecordEncoder(crc);
+    this.encSeg = segments[segments.length - 1]!;
+    this.encSegBytes = tailOffset;
+    this.hardState = state.hardState;
+    this.snapshot = state.snapshot;
+    this.durableSnapshot = state.snapshot;
+    this.lastIndex = state.lastIndex;
+    this.prealloc = preallocate ? new Preallocator(dir, segmentSize) : null;
+    this.prealloc?.start();
+  }
+
+  /** True if `dir` holds WAL segments. */
+  static async exists(dir: string): Promise<boolean> {
+    try {
+      return (await listSegments(dir)).length > 0;
+    } catch (err) {
+      if (isCode(err, 'ENOENT') || isCode(err, 'ENOTDIR')) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Creates a WAL in `dir` (which must not hold one) with `metadata` recorded at the head
+   * of every segment. Built in `<dir>.tmp` and renamed into place, so a crash midway
+   * leaves either no WAL or a complete one.
+   */
+  static async create(dir: string, metadata: Uint8Array, opts: WalOptions = {}): Promise<Wal> {
+    checkMetadata(metadata);
+    if (await Wal.exists(dir)) throw new WalError(`wal: ${dir} already holds a WAL`);
+    const tmp = `${dir.replace(/\/+$/, '')}.tmp`;
+    await rm(tmp, { recursive: true, force: true });
+    await mkdir(tmp, { recursive: true });
+    const enc = new RecordEncoder(0);
+    enc.crcRecord();
+    enc.metadata(metadata);
+    const fh = await openFile(join(tmp, segmentName(0, 0)), 'wx', 0o600);
+    try {
+      await writeFully(fh, enc.detach().bytes, 0);
+      await (opts.datasync ?? defaultDatasync)(fh);
+    } finally {
+      await fh.close();
+    }
+    await fsyncDir(tmp);
+    await rmdir(dir).catch((err: unknown) => {
+      if (!isCode(err, 'ENOENT')) throw new WalError(`wal: cannot create a WAL in ${dir}: ${String(err)}`);
+    });
+    await rename(tmp, dir);
+    await fsyncDir(dirname(dir));
+    const { wal } = await Wal.open(dir, opts);
+    return wal;
+  }
+
+  /** Opens the WAL in `dir`, reads everything back and readies it for appending. */
+  static async open(dir: string, opts: OpenOptions = {}): Promise<OpenResult> {
+    const logger = opts.logger ?? stderrLogger;
+    const lock = await DirLock.acquire(dir);
+    try {
+      for (const name of await readdir(dir)) {
+        if (name.endsWith('.tmp')) await unlink(join(dir, name)); // unused preallocated files
+      }
+      const names = await listSegments(dir);
+      if (names.length === 0) throw new WalError(`wal: no segment files in ${dir}`);
+      const replay = new Replay();
+      const segments: Segment[] = [];
+      let crc: number | null = null;
+      let tailOffset = 0;
+      for (let i = 0; i < names.length; i++) {
+        const { seq, firstIndex, name } = names[i]!;
+        const path = join(dir, name);
+        const buf = await readFile(path);
+        let maxIndex = 0;
+        let sawMetadata = false;
+        const scan = scanSegment(buf, crc, (type, payload, offset) => {
+          const idx = replay.apply(type, payload, name, offset);
+          if (idx > maxIndex) maxIndex = idx;
+          if (type === RecordType.Metadata) sawMetadata = true;
+        });
+        if (scan.bad !== null) {
+          const { offset, reason } = scan.bad;
+          if (i !== names.length - 1) throw new WalCorruptionError(name, offset, reason);
+          const verdict = classifyBadFrame(buf, scan.bad, scan.crc);
+          if (!verdict.torn) throw new WalCorruptionError(name, offset, verdict.why);
+          if (!sawMetadata) throw new WalCorruptionError(name, offset, `segment header damaged: ${verdict.why}`);
+          if (opts.repairTornTail === false) throw new WalTornTailError(name, offset, verdict.why);
+          await truncateTornTail(path, offset, opts.datasync ?? defaultDatasync);
+          logger.warn(
+            { file: path, offset, bytesCut: buf.length - offset, reason: verdict.why },
+            'wal: repaired torn tail by truncating the last segment',
+          );
+        }
+        crc = scan.crc;
+        tailOffset = scan.validEnd;
+        segments.push({ seq, firstIndex, name, maxIndex });
+      }
+      if (replay.metadata === null) throw new WalCorruptionError(names[0]!.name, 0, 'no metadata record');
+      const state: WalState = {
+        metadata: new Uint8Array(replay.metadata),
+        hardState: replay.hardState,
+        snapshot: replay.snapshot,
+        entries: replay.entries(),
+      };
+      const tail = await openFile(join(dir, segments[segments.length - 1]!.name), 'r+');
+      const wal = new Wal(
+        dir,
+        state.metadata,
+        segments,
+        tail,
+        tailOffset,
+        crc!,
+        { hardState: replay.hardState, snapshot: replay.snapshot, lastIndex: replay.lastIndex },
+        lock,
+        opts.segmentSizeBytes ?? DEFAULT_SEGMENT_SIZE,
+        logger,
+        opts.datasync ?? defaultDatasync,
+        opts.preallocate ?? true,
+      );
+      return { wal, state };
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
+  }
+
+  /**
+   * Appends `entries` then `hardState` (if not null) to the in-memory batch. No I/O: the
+   * records are durable once a later sync() resolves. Entry data is copied, so callers
+   * may reuse their buffers. The whole call is validated before anything is encoded.
+   */
+  save(hardState: HardState | null, entries: readonly WalEntry[]): void {
+    this.checkWritable();
+    for (const e of entries) checkEntry(e);
+    if (hardState !== null) checkHardState(hardState);
+    const before = this.enc.pending;
+    for (const e of entries) {
+      this.enc.entry(e);
+      this.lastIndex = e.index;
+      if (e.index > this.encSeg.maxIndex) this.encSeg.maxIndex = e.index;
+    }
+    if (hardState !== null) {
+      this.enc.hardState(hardState);
+      this.hardState = { term: hardState.term, vote: hardState.vote, commit: hardState.commit };
+    }
+    this.account(before);
+    this.maybeCut();
+  }
+
+  /**
+   * Records that a snapshot at `marker` is durable (in snap/). Entries up to its index are
+   * no longer returned by open(), and releaseTo() may delete segments it covers once the
+   * marker itself is synced. Markers must not go backwards.
+   */
+  saveSnapshot(marker: SnapshotMarker): void {
+    this.checkWritable();
+    checkSnapshot(marker);
+    if (this.snapshot !== null && marker.index < this.snapshot.index) {
+      throw new RangeError(`wal: snapshot ${marker.index} is older than snapshot ${this.snapshot.index}`);
+    }
+    const before = this.enc.pending;
+    this.enc.snapshot(marker);
+    this.snapshot = { index: marker.index, term: marker.term };
+    if (this.lastIndex < marker.index) this.lastIndex = marker.index;
+    this.account(before);
+    this.pendingSnapshots.push({ end: this.encoded, marker: this.snapshot });
+    this.maybeCut();
+  }
+
+  /** Resolves once everything saved before this call is on disk (one fdatasync). */
+  sync(): Promise<void> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    const target = this.encoded;
+    if (target <= this.durable) return Promise.resolve();
+    if (this.inflight !== null && target <= this.inflight.end) return this.inflight.promise;
+    if (this.scheduled !== null) return this.scheduled;
+    // Run on the chain: after the flush in flight, and never earlier than the next
+    // microtask, so every save() of this event-loop turn joins this flush.
+    const p = this.chain.then(() => this.flush());
+    this.scheduled = p;
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  saveAndSync(hardState: HardState | null, entries: readonly WalEntry[]): Promise<void> {
+    this.save(hardState, entries);
+    return this.sync();
+  }
+
+  /**
+   * Deletes whole segments that hold nothing at or above `index`, never beyond the last
+   * durable snapshot marker and never the segment being written. Call it after a snapshot
+   * at `index` is saved and synced.
+   */
+  releaseTo(index: number): Promise<void> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    const p = this.chain.then(() => this.release(index));
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Syncs what is saved, closes files and releases the directory lock. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true; // no more saves; what is saved still gets synced
+    let err: unknown = null;
+    try {
+      await this.sync();
+    } catch (e) {
+      err = e;
+    }
+    await this.chain;
+    await this.prealloc?.close();
+    await this.tail.close().catch(() => undefined);
+    await this.lock.release();
+    if (err !== null) throw err;
+  }
+
+  /** Names of the segment files currently on disk, oldest first (for tools and tests). */
+  segmentNames(): string[] {
+    return this.segments.map((s) => s.name);
+  }
+
+  // ---------------------------------------------------------------------------------
+
+  private checkWritable(): void {
+    if (this.failure !== null) throw this.failure;
+    if (this.closing) throw new WalError('wal: closed');
+  }
+
+  private account(pendingBefore: number): void {
+    const added = this.enc.pending - pendingBefore;
+    this.encoded += added;
+    this.encSegBytes += added;
+  }
+
+  /**
+   * Ends the current segment once it is full and starts the next one in memory. The new
+   * segment opens with a header that makes it readable on its own once older segments
+   * are deleted: the chained crc, the metadata, and the latest hard state and snapshot.
+   */
+  private maybeCut(): void {
+    if (this.encSegBytes < this.segmentSize) return;
+    this.sealed.push({ seg: this.encSeg, create: this.encSegCreate, seal: true, data: this.enc.detach() });
+    const seq = this.encSeg.seq + 1;
+    const firstIndex = this.lastIndex + 1;
+    this.encSeg = { seq, firstIndex, name: segmentName(seq, firstIndex), maxIndex: 0 };
+    this.encSegCreate = true;
+    this.encSegBytes = 0;
+    this.enc.crcRecord();
+    this.enc.metadata(this.metadata);
+    if (this.hardState !== null) this.enc.hardState(this.hardState);
+    if (this.snapshot !== null) this.enc.snapshot(this.snapshot);
+    this.account(0);
+  }
+
+  private async flush(): Promise<void> {
+    const self = this.scheduled!;
+    this.scheduled = null;
+    if (this.failure !== null) throw this.failure;
+    const end = this.encoded;
+    const pieces = this.sealed.splice(0);
+    pieces.push({ seg: this.encSeg, create: this.encSegCreate, seal: false, data: this.enc.detach() });
+    this.encSegCreate = false; // this flush creates it
+    this.inflight = { end, promise: self };
+    try {
+      let unsynced = false;
+      for (const piece of pieces) {
+        if (piece.create) {
+          await this.createSegment(piece);
+          unsynced = false;
+        } else if (piece.data.bytes.length > 0) {
+          await writeFully(this.tail, piece.data.bytes, this.tailOffset);
+          this.tailOffset += piece.data.bytes.length;
+          unsynced = true;
+        }
+        if (piece.seal) {
+          await this.sealTail();
+          unsynced = false;
+        }
+        this.enc.recycle(piece.data.backing);
+      }
+      if (unsynced) await this.datasync(this.tail);
+      this.durable = end;
+      while (this.pendingSnapshots.length > 0 && this.pendingSnapshots[0]!.end <= end) {
+        this.durableSnapshot = this.pendingSnapshots.shift()!.marker;
+      }
+    } catch (err) {
+      this.failure = err instanceof Error ? err : new Error(String(err));
+      throw this.failure;
+    } finally {
+      this.inflight = null;
+    }
+  }
+
+  /** Makes everything written to the tail durable and stops writing to it. */
+  private async sealTail(): Promise<void> {
+    await this.tail.truncate(this.tailOffset); // drop the unused preallocated zeros
+    await this.datasync(this.tail);
+    await this.tail.close();
+  }
+
+  /**
+   * Creates a segment whose first bytes are `piece`'s: written into a preallocated (or
+   * fresh) temporary file, synced, then renamed into place and the directory synced. A
+   * crash before the rename leaves only a .tmp file, which open() ignores and deletes.
+   */
+  private async createSegment(piece: Piece): Promise<void> {
+    const prepared = await this.prealloc?.take();
+    let fh: FileHandle;
+    let tmpPath: string;
+    if (prepared) {
+      ({ fh, path: tmpPath } = prepared);
+    } else {
+      tmpPath = join(this.dir, `${piece.seg.seq}.${process.pid}.tmp`);
+      fh = await openFile(tmpPath, 'w+', 0o600);
+    }
+    try {
+      await writeFully(fh, piece.data.bytes, 0);
+      await this.datasync(fh);
+      await rename(tmpPath, join(this.dir, piece.seg.name));
+      await fsyncDir(this.dir);
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      throw err;
+    }
+    this.tail = fh;
+    this.tailOffset = piece.data.bytes.length;
+    this.segments.push(piece.seg);
+    this.logger.info({ file: join(this.dir, piece.seg.name) }, 'wal: started a new segment');
+    this.prealloc?.start();
+  }
+
+  private async release(index: number): Promise<void> {
+    if (this.failure !== null) throw this.failure;
+    const limit = Math.min(index, this.durableSnapshot?.index ?? 0);
+    let k = 0;
+    while (k < this.segments.length - 1 && this.segments[k]!.maxIndex <= limit) k++;
+    if (k === 0) return;
+    for (const seg of this.segments.slice(0, k)) await unlink(join(this.dir, seg.name));
+    this.segments.splice(0, k);
+    await fsyncDir(this.dir);
+  }
+}
+
+function defaultDatasync(fh: FileHandle): Promise<void> {
+  return fh.datasync();
+}
+
+async function truncateTornTail(
+  path: string,
+  offset: number,
+  datasync: (fh: FileHandle) => Promise<void>,
+): Promise<void> {
+  const fh = await openFile(path, 'r+');
+  try {
+    await fh.truncate(offset);
+    await datasync(fh);
+  } finally {
+    await fh.close();
+  }
+}
+
