@@ -1,0 +1,67 @@
+// Startup: rebuild the in-memory index from the "key" bucket, as etcd's store.restore does.
+// Rows are read in revision order; for each we decode only the key, create_revision, version
+// and lease (summarizeKv skips the value). The first surviving row of a key seeds its KeyIndex
+// with that row's create revision and version (older rows may have been compacted away); later
+// rows replay as puts and tombstones.
+
+import type { Backend } from '../backend/backend.js';
+import { META_FINISHED_COMPACT_REV, META_SCHEDULED_COMPACT_REV } from '../backend/buckets.js';
+import { KeyIndex } from './key_index.js';
+import { summarizeKv } from './kv_codec.js';
+import { isTombstoneRow, rowMain, rowSub } from './revision.js';
+import type { TreeIndex } from './tree_index.js';
+
+export interface RestoredState {
+  /** Revision of the newest row, at least the compact revision, 1 for an empty store. */
+  currentRev: number;
+  /** Last finished compaction, -1 if none. */
+  compactRev: number;
+  /** A compaction that was scheduled but not finished (crash mid-compaction), or 0. */
+  pendingCompactRev: number;
+  /** Live keys attached to a lease (latin1 key -> lease id), for the lessor to re-attach. */
+  keyLeases: Map<string, bigint>;
+}
+
+function readMetaRev(backend: Backend, key: Uint8Array): number | undefined {
+  const b = backend.get('meta', key);
+  return b !== undefined && b.length >= 8 ? rowMain(b) : undefined;
+}
+
+export function restoreIndex(backend: Backend, index: TreeIndex): RestoredState {
+  index.clear();
+  const compactRev = readMetaRev(backend, META_FINISHED_COMPACT_REV) ?? -1;
+  let pending = readMetaRev(backend, META_SCHEDULED_COMPACT_REV) ?? 0;
+  if (pending <= compactRev) pending = 0;
+
+  const keyLeases = new Map<string, bigint>();
+  let currentRev = 1;
+  // Rows arrive in revision order, so consecutive rows often touch the same few keys; a Map
+  // lookup is cheaper than a B-tree search, and new keys are inserted into the tree once.
+  const seen = new Map<string, KeyIndex>();
+  for (const { key: row, value } of backend.range('key')) {
+    const main = rowMain(row);
+    const sub = rowSub(row);
+    const s = summarizeKv(value);
+    currentRev = main;
+    const tomb = isTombstoneRow(row);
+    if (tomb || s.lease === 0n) keyLeases.delete(s.key);
+    else keyLeases.set(s.key, s.lease);
+    const ki = seen.get(s.key);
+    if (ki !== undefined) {
+      if (tomb) ki.tombstone(main, sub);
+      else ki.put(main, sub);
+    } else if (!tomb) {
+      const fresh = new KeyIndex(s.key);
+      fresh.restore(s.createRevision, main, sub, s.version);
+      seen.set(s.key, fresh);
+    }
+  }
+  // Insert in key order: appending to a B+ tree's rightmost leaf is its cheapest insert.
+  const keys = [...seen.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const k of keys) index.insert(seen.get(k)!);
+
+  // Compaction may have removed every row up to the compact revision.
+  if (currentRev < compactRev) currentRev = compactRev;
+  if (pending > currentRev) currentRev = pending;
+  return { currentRev, compactRev, pendingCompactRev: pending, keyLeases };
+}
