@@ -1,0 +1,128 @@
+/**
+ * Server configuration: `tsetcd` flags, ETCD_* environment variables and the YAML config file,
+ * with etcd 3.4's names, defaults, precedence and error behaviour. See docs/configuration.md.
+ *
+ * Precedence (etcd's): with --config-file (or ETCD_CONFIG_FILE) the file is the whole
+ * configuration and every other flag and ETCD_* variable is ignored (they must still parse);
+ * otherwise flags, then ETCD_* variables for flags not on the command line, then defaults — and
+ * a variable naming a flag that is also on the command line is an error.
+ */
+import { parseArgs } from './argv.js';
+import { applyEnv } from './env.js';
+import { invalidConfig, ConfigError } from './errors.js';
+import { FLAGS, FLAGS_BY_NAME, flagToEnv, type FlagValue } from './flags.js';
+import { loadConfigFile } from './file.js';
+import { flagsHelpText, USAGE_TEXT } from './help.js';
+import { resolveConfig } from './resolve.js';
+import type { ConfigNotice } from './setflag.js';
+import type { ServerConfig, ValueSource } from './types.js';
+import { formatZapLine } from '../log/zap-format.js';
+
+export { ConfigError, type ConfigErrorKind } from './errors.js';
+export type * from './types.js';
+export { FLAGS, flagToEnv, type FlagSpec, type FlagStatus } from './flags.js';
+export { flagsHelpText, USAGE_TEXT } from './help.js';
+export { DEFAULT_QUOTA_BACKEND_BYTES } from './resolve.js';
+export { parseServerURL, parseServerURLs, parseInitialCluster } from './urls.js';
+export { verifyBootstrap } from './bootstrap.js';
+
+export interface ParseOptions {
+  /** Reads the config file; defaults to fs.readFileSync (tests inject files). */
+  readonly readFile?: (path: string) => string;
+}
+
+export type Invocation =
+  | { readonly kind: 'serve'; readonly config: ServerConfig }
+  /** -h/--help: print `stderr` to stderr and `stdout` to stdout, exit 0 (etcd's behaviour). */
+  | { readonly kind: 'help'; readonly stdout: string; readonly stderr: string }
+  /** --version: print the version and exit 0; nothing else is parsed or validated. */
+  | { readonly kind: 'version' };
+
+/**
+ * What `tsetcd <argv>` asks for. Throws ConfigError: kind 'usage' (exit 2, print the message and
+ * USAGE_TEXT to stderr) or 'invalid' (exit 1).
+ */
+export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv, opts: ParseOptions = {}): Invocation {
+  const args = parseArgs(argv, FLAGS_BY_NAME);
+  if (args.help) return { kind: 'help', stdout: flagsHelpText(), stderr: USAGE_TEXT };
+  if (args.positional.length > 0) throw invalidConfig(`'${args.positional[0]}' is not a valid flag`);
+  if (args.values.get('version') === true) return { kind: 'version' };
+
+  const values = new Map<string, FlagValue>();
+  const sources = new Map<string, ValueSource>();
+  const notices: ConfigNotice[] = [...args.notices];
+
+  // ETCD_CONFIG_FILE is read before anything else: it decides whether env vars count at all.
+  const configFile = (args.values.get('config-file') as string | undefined) || (env[flagToEnv('config-file')] ?? '');
+  if (configFile !== '') {
+    const file = loadConfigFile(configFile, opts.readFile);
+    for (const [name, value] of file.values) {
+      values.set(name, value);
+      sources.set(name, 'file');
+    }
+    notices.push(...file.notices, {
+      level: 'info',
+      msg: 'loaded server configuration, other configuration command line flags and environment variables will be ignored if provided',
+      fields: { path: configFile },
+    });
+    // etcd drops the default initial cluster when the file bootstraps by discovery.
+    if ((str(values, 'discovery') !== '' || str(values, 'discovery-srv') !== '') && !values.has('initial-cluster')) {
+      values.set('initial-cluster', '');
+    }
+  } else {
+    for (const [name, value] of args.values) {
+      values.set(name, value);
+      sources.set(name, 'flag');
+    }
+    const fromEnv = applyEnv(env, args.set, (spec) => values.get(spec.name) ?? spec.defaultValue);
+    for (const [name, value] of fromEnv.values) {
+      values.set(name, value);
+      sources.set(name, 'env');
+    }
+    notices.push(...fromEnv.notices);
+    // Listening on explicit client URLs without saying how clients reach them is an error in
+    // etcd, not a silent "http://localhost:2379" advertisement.
+    if (sources.has('listen-client-urls') && !sources.has('advertise-client-urls')) {
+      values.set('advertise-client-urls', []);
+    }
+    const discovering = ['discovery', 'discovery-srv', 'discovery-srv-name'].some((n) => str(values, n) !== '');
+    if (discovering && !sources.has('initial-cluster')) values.set('initial-cluster', '');
+  }
+  for (const spec of FLAGS) if (!sources.has(spec.name)) sources.set(spec.name, 'default');
+
+  const config = resolveConfig({ values, sources, notices, configFile: configFile === '' ? null : configFile });
+  return { kind: 'serve', config };
+}
+
+/**
+ * The server configuration for `tsetcd <argv>`. --help and --version are not configurations:
+ * they throw a ConfigError of kind 'help' / 'version' (exitCode 0); parseInvocation returns them
+ * as values instead, with the help text.
+ */
+export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEnv, opts: ParseOptions = {}): ServerConfig {
+  const inv = parseInvocation(argv, env, opts);
+  if (inv.kind === 'help') throw new ConfigError('help', inv.stderr + inv.stdout);
+  if (inv.kind === 'version') throw new ConfigError('version', 'version requested');
+  return inv.config;
+}
+
+/** A ServerConfig with every default, as `tsetcd` with no flags and an empty environment. */
+export function defaultServerConfig(): ServerConfig {
+  return parseServerConfig([], {});
+}
+
+/**
+ * What etcd writes to stderr for a ConfigError before exiting with err.exitCode: for a syntax
+ * error the message and the usage text; for a configuration error the zap JSON line
+ * {"level":"warn",...,"msg":"failed to verify flags","error":"..."} (no logger exists yet).
+ */
+export function formatConfigError(err: ConfigError, now: Date = new Date()): string {
+  if (err.kind === 'usage') return `${err.message}\n${USAGE_TEXT}`;
+  if (err.kind === 'help' || err.kind === 'version') return '';
+  return formatZapLine('warn', 'failed to verify flags', { error: err.message }, 'config/index.ts', now);
+}
+
+function str(values: ReadonlyMap<string, FlagValue>, name: string): string {
+  const v = values.get(name) ?? FLAGS_BY_NAME.get(name)?.defaultValue ?? '';
+  return typeof v === 'string' ? v : '';
+}

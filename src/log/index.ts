@@ -1,0 +1,121 @@
+/**
+ * tsetcd's logger: pino, shaped like etcd's zap JSON so that log pipelines built for etcd
+ * (and people who grep them) keep working. One object per line, keys in zap's order:
+ *   {"level":"warn","ts":"2026-11-25T14:38:35.717Z","caller":"server/server.js:66","msg":"...","error":"..."}
+ *
+ * Writes are synchronous (fs.writeSync under pino.destination({sync:true})): a member that
+ * crashes or calls process.exit right after logging still leaves its last line on disk, which is
+ * worth far more for a database than the throughput of asynchronous logging.
+ *
+ * Levels are zap's: debug, info, warn, error, dpanic, panic, fatal. As with pino, logging at
+ * panic/fatal only writes the line; the caller decides to throw or exit (etcd exits with 1).
+ */
+import { format } from 'node:util';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { pino, type DestinationStream, type Logger as PinoLogger, type LevelWithSilent } from 'pino';
+import { callerFromStack, fieldValue, formatZapTime } from './zap-format.js';
+
+export { formatZapLine, formatZapTime, callerFromStack } from './zap-format.js';
+
+/** zap's levels beyond pino's built-in ones, placed between error (50) and fatal (60). */
+const CUSTOM_LEVELS = { dpanic: 53, panic: 56 } as const;
+type CustomLevel = keyof typeof CUSTOM_LEVELS;
+
+export type Logger = PinoLogger<CustomLevel>;
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'dpanic' | 'panic' | 'fatal';
+
+export interface LoggerOptions {
+  /** Minimum level written; 'silent' writes nothing. Default 'info'. */
+  readonly level?: LogLevel | 'silent';
+  /**
+   * etcd's --log-outputs: 'default' and 'stderr' → stderr, 'stdout' → stdout, '/dev/null'
+   * anywhere → discard everything (zap's rule), anything else → a file appended to.
+   * Default ['default'].
+   */
+  readonly outputs?: readonly string[];
+  /** zap's logger name, written as "logger" (etcd names none of its loggers; ours may). */
+  readonly name?: string;
+  /** Compute "caller" from the stack (a few microseconds per written line). Default true. */
+  readonly caller?: boolean;
+  /** Write here instead of `outputs` (tests, embedding). */
+  readonly destination?: { write(line: string): unknown };
+}
+
+export function createLogger(opts: LoggerOptions = {}): Logger {
+  const withCaller = opts.caller ?? true;
+  const stream = opts.destination ?? openOutputs(opts.outputs ?? ['default']);
+  return pino<CustomLevel>(
+    {
+      level: opts.level ?? 'info',
+      customLevels: CUSTOM_LEVELS,
+      base: opts.name === undefined ? null : { logger: opts.name },
+      messageKey: 'msg',
+      timestamp: () => `,"ts":"${formatZapTime(new Date())}"`,
+      formatters: {
+        level: (label) => ({ level: label }),
+        // zap.Error(err) logs the message string, not pino's {type,message,stack} object.
+        log: (obj) => {
+          const out: Record<string, unknown> = {};
+          for (const [k, v] of Object.entries(obj)) out[k] = fieldValue(v);
+          return out;
+        },
+      },
+      // pino writes bindings, then the merged object, then the message; zap writes caller and
+      // msg before the fields. So the hook moves the message into the object, first, and the
+      // mixin (merged in front of the object) supplies the caller before it.
+      mixin: withCaller ? () => ({ caller: callerFromStack(new Error().stack) }) : undefined,
+      hooks: {
+        logMethod(args: unknown[], method: (this: unknown, ...a: unknown[]) => void) {
+          let fields: Record<string, unknown> = {};
+          let rest = args;
+          const first = args[0];
+          if (first instanceof Error) {
+            fields = { error: first.message };
+            rest = args.slice(1);
+          } else if (typeof first === 'object' && first !== null) {
+            fields = first as Record<string, unknown>;
+            rest = args.slice(1);
+          }
+          const { msg: fieldMsg, ...others } = fields;
+          const msg = rest.length > 0 ? format(...rest) : typeof fieldMsg === 'string' ? fieldMsg : '';
+          method.call(this, { msg, ...others });
+        },
+      },
+    },
+    stream as DestinationStream,
+  );
+}
+
+/** True for the levels pino and zap share plus zap's extras; for validating user input. */
+export function isLogLevel(s: string): s is LogLevel {
+  return ['debug', 'info', 'warn', 'error', 'dpanic', 'panic', 'fatal'].includes(s);
+}
+
+export type { LevelWithSilent };
+
+interface SyncStream {
+  write(s: string): unknown;
+  flushSync?(): void;
+}
+
+/** Resolves etcd's --log-outputs into one synchronous stream (a fan-out when there are several). */
+function openOutputs(outputs: readonly string[]): DestinationStream {
+  if (outputs.includes('/dev/null')) return { write: () => undefined };
+  const targets = new Set<string | 1 | 2>();
+  for (const o of outputs) {
+    if (o === 'default' || o === 'stderr') targets.add(2);
+    else if (o === 'stdout') targets.add(1);
+    else targets.add(o);
+  }
+  const streams: SyncStream[] = [...targets].map((t) => {
+    if (typeof t === 'string') mkdirSync(dirname(t), { recursive: true });
+    return pino.destination({ dest: t, sync: true, append: true });
+  });
+  if (streams.length === 1) return streams[0] as DestinationStream;
+  return {
+    write(s: string) {
+      for (const st of streams) st.write(s);
+    },
+  };
+}

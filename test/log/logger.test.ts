@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger, formatZapTime } from '../../src/log/index.js';
+
+function capture(level: 'debug' | 'info' = 'info'): { lines: () => Record<string, unknown>[]; raw: string[]; log: ReturnType<typeof createLogger> } {
+  const raw: string[] = [];
+  const log = createLogger({ level, destination: { write: (s: string) => raw.push(s) } });
+  return { raw, log, lines: () => raw.map((s) => JSON.parse(s) as Record<string, unknown>) };
+}
+
+test('a line has zap\'s keys in zap\'s order: level, ts, caller, msg, then fields', () => {
+  const { raw, lines, log } = capture();
+  log.info({ 'data-dir': '/x', count: 3 }, 'opened backend');
+  assert.equal(raw.length, 1);
+  assert.ok(raw[0]!.endsWith('}\n'), 'one object per line');
+  const [line] = lines();
+  assert.deepEqual(Object.keys(line!), ['level', 'ts', 'caller', 'msg', 'data-dir', 'count']);
+  assert.equal(line!.level, 'info');
+  assert.equal(line!.msg, 'opened backend');
+  assert.equal(line!['data-dir'], '/x');
+  // The caller is this test file, shortened to "<dir>/<file>:<line>".
+  assert.match(String(line!.caller), /^log\/logger\.test\.js:\d+$/);
+});
+
+test('ts is zap\'s ISO8601 encoding: local time, milliseconds, Z or ±hhmm', () => {
+  const { lines, log } = capture();
+  log.warn('x');
+  assert.match(String(lines()[0]!.ts), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d{4})$/);
+  const d = new Date(Date.UTC(2026, 10, 25, 14, 33, 48, 123));
+  const s = formatZapTime(d);
+  if (d.getTimezoneOffset() === 0) assert.equal(s, '2026-11-25T14:33:48.123Z');
+  else assert.match(s, /^2026-11-2\dT\d\d:\d\d:48\.123[+-]\d{4}$/);
+});
+
+test('levels are lowercase zap names and the level filter applies', () => {
+  const { lines, log } = capture('info');
+  log.debug('hidden');
+  log.info('i');
+  log.warn('w');
+  log.error('e');
+  log.dpanic('dp');
+  log.panic('p');
+  log.fatal('f');
+  assert.deepEqual(lines().map((l) => l.level), ['info', 'warn', 'error', 'dpanic', 'panic', 'fatal']);
+  const dbg = capture('debug');
+  dbg.log.debug('shown');
+  assert.equal(dbg.lines()[0]!.level, 'debug');
+});
+
+test('errors log as their message under "error", like zap.Error', () => {
+  const { lines, log } = capture();
+  log.warn({ error: new Error('disk full') }, 'failed to write');
+  log.error(new Error('boom'), 'apply failed');
+  const [a, b] = lines();
+  assert.equal(a!.error, 'disk full');
+  assert.equal(b!.error, 'boom');
+  assert.equal(b!.msg, 'apply failed');
+});
+
+test('printf-style messages and child bindings', () => {
+  const { lines, log } = capture();
+  log.child({ 'local-member-id': '8e9e05c52164694d' }).info('term %d', 2);
+  const [l] = lines();
+  assert.equal(l!.msg, 'term 2');
+  assert.equal(l!['local-member-id'], '8e9e05c52164694d');
+});
+
+test('file outputs are appended to synchronously', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsetcd-log-'));
+  const file = join(dir, 'sub', 'server.log');
+  const log = createLogger({ outputs: [file] });
+  log.info({ n: 1 }, 'first');
+  log.info({ n: 2 }, 'second');
+  // No flush, no await: the lines must already be in the file.
+  const lines = readFileSync(file, 'utf8').trim().split('\n').map((s) => JSON.parse(s) as { msg: string });
+  assert.deepEqual(lines.map((l) => l.msg), ['first', 'second']);
+});
