@@ -5,7 +5,7 @@ import { mkdtemp, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import type { WalEntry, WalLogger } from '../../src/wal/index.js';
+import type { WalEntry, WalLogger, WalOptions } from '../../src/wal/index.js';
 
 /** A fresh directory under os.tmpdir(), removed when the test ends. Returns `<tmp>/wal`. */
 export async function tempWalDir(t: TestContext): Promise<string> {
@@ -77,4 +77,12 @@ export function countingDatasync(): {
 /** Compact form of entries for deepStrictEqual messages. */
 export function summary(es: readonly WalEntry[]): string[] {
   return es.map((e) => `${e.index}@${e.term}:${Buffer.from(e.data).toString('hex').slice(0, 12)}/${e.data.length}`);
+}
+
+/**
+ * Options for tests: a logger that records instead of printing, and 256 KiB segments so
+ * the background preallocation stays cheap (the 64 MiB default would dominate test time).
+ */
+export function quiet(extra: WalOptions & { repairTornTail?: boolean } = {}): WalOptions & { logger: RecordingLogger; repairTornTail?: boolean } {
+  return { segmentSizeBytes: 256 * 1024, ...extra, logger: recordingLogger() };
 }
