@@ -52,7 +52,10 @@ const native: NativeCrc32 | undefined =
     : undefined;
 
 /** Native zlib.crc32 where this Node has it, else the table version. */
-export const crc32: Crc32Fn = native !== undefined ? (d, s) => native(d, s) : crc32Table;
+// The length guard: zlib's crc32() returns 0, not the seed, for a NULL buffer, which is what
+// an empty Uint8Array over a zero-length ArrayBuffer becomes.
+export const crc32: Crc32Fn =
+  native !== undefined ? (d, s) => (d.length === 0 ? s >>> 0 : native(d, s)) : crc32Table;
 
 /** Which implementation `crc32` uses (reported by the benchmark). */
 export const crc32Impl: 'zlib' | 'table' = native !== undefined ? 'zlib' : 'table';
