@@ -43,7 +43,10 @@ export function applyEnv(
     if (text === undefined || text === '') continue;
     used.add(key);
     if (spec.kind === 'ignored') {
-      notices.push({ level: 'warn', msg: `flag "-${spec.name}" is no longer supported - ignoring.` });
+      notices.push(
+        { level: 'warn', msg: `flag "-${spec.name}" is no longer supported - ignoring.` },
+        { level: 'info', msg: `recognized and used environment variable ${key}=${text}` },
+      );
       continue;
     }
     try {

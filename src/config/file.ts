@@ -86,9 +86,12 @@ function decode(spec: FlagSpec, raw: unknown, path: string, key: string, current
   };
   switch (spec.kind) {
     case 'string':
-    case 'choice':
       if (typeof raw !== 'string') throw typeError(path, key, 'a string', raw);
-      return fromText(raw);
+      return raw;
+    case 'choice':
+      // Checked by resolveConfig, which words it as etcd does for a file ("unexpected clusterState").
+      if (typeof raw !== 'string') throw typeError(path, key, 'a string', raw);
+      return raw;
     case 'bool':
       if (typeof raw !== 'boolean') throw typeError(path, key, 'a boolean', raw);
       return raw;
@@ -111,6 +114,7 @@ function decode(spec: FlagSpec, raw: unknown, path: string, key: string, current
     case 'urls':
     case 'strings':
     case 'uniqueStrings':
+    case 'origins':
       if (spec.fileList === 'sequence') {
         if (!Array.isArray(raw) || !raw.every((x) => typeof x === 'string')) {
           throw typeError(path, key, 'a sequence of strings', raw);

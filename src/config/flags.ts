@@ -22,6 +22,7 @@ export type FlagKind =
   | 'urls' // comma-separated URL list
   | 'strings' // comma-separated list, order kept (cipher suites are ordered by preference)
   | 'uniqueStrings' // comma-separated set, sorted (etcd's UniqueStringsValue)
+  | 'origins' // comma-separated URL set or "*", kept as sorted hrefs (etcd's --cors)
   | 'choice' // one of `choices`
   | 'ignored'; // pre-v3 flag: accepted as a boolean, warned about, no value
 
@@ -262,7 +263,7 @@ export const FLAGS: readonly FlagSpec[] = [
     help: { section: 'Security', shown: "''", text: 'Comma-separated list of supported TLS cipher suites between client/server and peers (empty will be auto-populated by Node).' },
   },
   {
-    name: 'cors', kind: 'uniqueStrings', defaultValue: ['*'], fileKey: 'cors', fileList: 'csv', status: 'inactive',
+    name: 'cors', kind: 'origins', defaultValue: ['*'], fileKey: 'cors', fileList: 'csv', status: 'inactive',
     note: 'CORS headers are not implemented yet',
     help: { section: 'Security', shown: "'*'", text: 'Comma-separated whitelist of origins for CORS, or cross-origin resource sharing, (empty or * means allow all).' },
   },

@@ -40,6 +40,10 @@ export function parseFlagText(spec: FlagSpec, text: string, current: FlagValue):
       return text.split(',');
     case 'uniqueStrings':
       return [...new Set(text.split(','))].sort();
+    case 'origins':
+      // "*" (allow all) is the one non-URL etcd accepts here.
+      if (text === '*') return ['*'];
+      return parseServerURLs(text).map((u) => u.href);
     case 'choice':
       if (!(spec.choices ?? []).includes(text)) throw new GoParseError('invalid value');
       return text;
