@@ -1,0 +1,106 @@
+// bin/tsetcd: parse etcd's flags/env/config file, start one member, serve until SIGTERM/SIGINT.
+import { arch, platform } from 'node:process';
+import { ConfigError, formatConfigError, parseInvocation, type ServerConfig } from '../config/index.js';
+import { startMember, type Member } from '../embed/member.js';
+import { createLogger, type Logger } from '../log/index.js';
+import { type Compactor, startPeriodicCompactor, startRevisionCompactor } from '../server/compactor.js';
+import { ETCD_API_VERSION, TSETCD_VERSION } from '../version.js';
+
+function printVersion(): void {
+  process.stdout.write(
+    `etcd Version: ${ETCD_API_VERSION}\ntsetcd Version: ${TSETCD_VERSION}\nNode Version: ${process.version}\nOS/Arch: ${platform}/${arch}\n`,
+  );
+}
+
+function startAutoCompaction(cfg: ServerConfig, member: Member, log: Logger): Compactor | null {
+  const ac = cfg.autoCompaction;
+  const target = {
+    rev: () => member.server.currentRevision(),
+    compact: async (rev: number) => {
+      log.info({ revision: rev }, `starting auto ${ac.mode} compaction`);
+      await member.server.compact({ revision: BigInt(rev), physical: false } as Parameters<typeof member.server.compact>[0]);
+      log.info({ revision: rev }, `completed auto ${ac.mode} compaction`);
+    },
+  };
+  const onError = (e: unknown): void => log.warn({ error: e instanceof Error ? e.message : String(e) }, `failed auto ${ac.mode} compaction`);
+  if (ac.mode === 'periodic' && ac.periodMs > 0) return startPeriodicCompactor(ac.periodMs, target, undefined, onError);
+  if (ac.mode === 'revision' && ac.revisions > 0) return startRevisionCompactor(ac.revisions, target, undefined, onError);
+  return null;
+}
+
+async function main(): Promise<void> {
+  let inv;
+  try {
+    inv = parseInvocation(process.argv.slice(2), process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(formatConfigError(e));
+      process.exit(e.exitCode);
+    }
+    throw e;
+  }
+  if (inv.kind === 'help') {
+    process.stderr.write(inv.stderr);
+    process.stdout.write(inv.stdout);
+    return;
+  }
+  if (inv.kind === 'version') {
+    printVersion();
+    return;
+  }
+  const cfg = inv.config;
+  const log = createLogger({ level: cfg.logLevel, outputs: cfg.logOutputs });
+  for (const n of cfg.notices) log[n.level]({ ...(n.fields ?? {}) }, n.msg);
+  log.info({ 'etcd-version': ETCD_API_VERSION, 'tsetcd-version': TSETCD_VERSION, 'node-version': process.version }, 'starting tsetcd');
+  let member: Member;
+  try {
+    member = await startMember({
+      name: cfg.name,
+      dataDir: cfg.dataDir,
+      walDir: cfg.walDir === '' ? undefined : cfg.walDir,
+      listenClientUrls: cfg.listenClientUrls.map((u) => u.href),
+      advertiseClientUrls: cfg.advertiseClientUrls.map((u) => u.href),
+      initialAdvertisePeerUrls: cfg.initialAdvertisePeerUrls.map((u) => u.href),
+      initialClusterToken: cfg.initialClusterToken,
+      maxRequestBytes: cfg.maxRequestBytes,
+      maxTxnOps: cfg.maxTxnOps,
+      listenMetricsUrls: cfg.listenMetricsUrls.map((u) => u.href),
+    });
+  } catch (e) {
+    log.fatal({ error: e instanceof Error ? e.message : String(e) }, 'failed to start tsetcd');
+    process.exit(1);
+  }
+  const server = member.server;
+  log.info(
+    {
+      name: cfg.name,
+      'data-dir': cfg.dataDir,
+      'member-id': server.memberId.toString(16),
+      'cluster-id': server.clusterId.toString(16),
+      'client-urls': member.clientUrls,
+    },
+    'ready to serve client requests',
+  );
+  for (const u of member.clientUrls) {
+    if (u.startsWith('http:')) log.warn({ address: u }, 'serving client traffic insecurely; this is strongly discouraged!');
+  }
+  const compactor = startAutoCompaction(cfg, member, log);
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'received signal; shutting down');
+    compactor?.stop();
+    member
+      .stop()
+      .then(() => process.exit(0))
+      .catch((e: unknown) => {
+        log.error({ error: e instanceof Error ? e.message : String(e) }, 'error while shutting down');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+await main();

@@ -1,0 +1,76 @@
+// Start and stop a whole member in-process: storage, consensus, and the client listeners.
+// Used by bin/tsetcd and exported to users for their own tests (`import { startMember } from 'tsetcd'`).
+import { createClientHandler } from '../api/client-handler.js';
+import { type ClientListener, listenClient } from '../api/client-listener.js';
+import { EtcdServer } from '../server/etcd-server.js';
+
+export interface StartMemberOptions {
+  name?: string;
+  dataDir: string;
+  walDir?: string;
+  /** Where to listen for clients; port 0 picks a free port (see Member.clientUrls). */
+  listenClientUrls?: string[];
+  advertiseClientUrls?: string[];
+  initialAdvertisePeerUrls?: string[];
+  initialClusterToken?: string;
+  maxRequestBytes?: number;
+  maxTxnOps?: number;
+  /** Extra listeners that serve only /metrics and /health (etcd's --listen-metrics-urls). */
+  listenMetricsUrls?: string[];
+  defaultMetrics?: boolean;
+}
+
+export interface Member {
+  readonly server: EtcdServer;
+  /** The URLs actually listened on (with the real port when 0 was asked for). */
+  readonly clientUrls: string[];
+  stop(): Promise<void>;
+}
+
+export async function startMember(o: StartMemberOptions): Promise<Member> {
+  const listenUrls = (o.listenClientUrls ?? ['http://127.0.0.1:2379']).map((u) => new URL(u));
+  const name = o.name ?? 'default';
+  // Bind first so that port-0 listeners know their port before the member advertises it.
+  const pending: { server: EtcdServer | null } = { server: null };
+  const handler: Parameters<typeof listenClient>[1] = (req, res) => {
+    if (!pending.server) {
+      res.writeHead(503);
+      res.end();
+      return;
+    }
+    clientHandler(req, res);
+  };
+  let clientHandler: Parameters<typeof listenClient>[1] = () => undefined;
+  const listeners: ClientListener[] = [];
+  try {
+    for (const u of listenUrls) listeners.push(await listenClient(u, handler));
+    const clientUrls = listenUrls.map((u, i) => `${u.protocol}//${u.hostname}:${listeners[i]!.address.port}`);
+    const server = await EtcdServer.start({
+      name,
+      dataDir: o.dataDir,
+      walDir: o.walDir,
+      peerUrls: o.initialAdvertisePeerUrls ?? ['http://localhost:2380'],
+      clientUrls: o.advertiseClientUrls ?? clientUrls,
+      initialClusterToken: o.initialClusterToken ?? 'etcd-cluster',
+      maxRequestBytes: o.maxRequestBytes ?? 1.5 * 1024 * 1024,
+      maxTxnOps: o.maxTxnOps ?? 128,
+      defaultMetrics: o.defaultMetrics,
+    });
+    clientHandler = createClientHandler(server, server.opts.maxRequestBytes);
+    pending.server = server;
+    for (const u of o.listenMetricsUrls ?? []) {
+      listeners.push(await listenClient(new URL(u), clientHandler));
+    }
+    return {
+      server,
+      clientUrls,
+      async stop() {
+        await Promise.all(listeners.map((l) => l.close()));
+        await server.stop();
+      },
+    };
+  } catch (e) {
+    await Promise.all(listeners.map((l) => l.close()));
+    throw e;
+  }
+}
