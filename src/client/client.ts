@@ -1,0 +1,303 @@
+// A typed etcd v3 client over gRPC (Connect's HTTP/2 transport).
+//
+// It behaves like etcd's Go client (clientv3 3.4) where tools can observe it:
+//  - calls wait for a connection until their deadline (grpc-go "wait for ready"), moving on to
+//    the next endpoint when one cannot be reached, and then fail with "context deadline exceeded";
+//  - reads are retried on a transport failure; writes only when the request surely never left;
+//  - server errors keep etcd's text ("etcdserver: ..."); see errors.ts.
+// Bytes stay Uint8Array end to end; 64-bit numbers are bigint.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type * as http2 from 'node:http2';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { ConnectError, createClient, type Client } from '@connectrpc/connect';
+import { createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
+import {
+  AlarmRequestSchema, AlarmRequest_AlarmAction, AlarmType, Cluster, CompactionRequestSchema,
+  DefragmentRequestSchema, DeleteRangeRequestSchema, HashKVRequestSchema, HashRequestSchema, KV,
+  Maintenance, MemberListRequestSchema, PutRequestSchema, RangeRequestSchema, StatusRequestSchema,
+  TxnRequestSchema,
+  type AlarmResponse, type CompactionResponse, type DefragmentResponse, type DeleteRangeResponse,
+  type HashKVResponse, type HashResponse, type MemberListResponse, type PutResponse,
+  type RangeResponse, type StatusResponse, type TxnResponse,
+} from '../gen/etcdserverpb/rpc_pb.js';
+import { baseUrl, parseEndpoint, type Endpoint } from './endpoints.js';
+import { canceledError, classify, deadlineError, EtcdError, rpcErrorString } from './errors.js';
+
+export interface TlsOptions {
+  /** PEM CA bundle used to verify the server (etcdctl --cacert). */
+  caFile?: string | undefined;
+  /** PEM client certificate and key (etcdctl --cert / --key). */
+  certFile?: string | undefined;
+  keyFile?: string | undefined;
+  /** Skip server certificate verification (etcdctl --insecure-skip-tls-verify). */
+  insecureSkipVerify?: boolean | undefined;
+  /** Expected server name (SNI and verification), when it differs from the endpoint host. */
+  serverName?: string | undefined;
+}
+
+/** Reported for every failed attempt; etcd's client logs these as zap "warn" lines. */
+export interface FailedAttempt {
+  /** grpc-go style target: "endpoint://client-<uuid>/<host:port>" or "passthrough:///<endpoint>". */
+  target: string;
+  attempt: number;
+  /** "rpc error: code = ... desc = ..." */
+  error: string;
+}
+
+export interface ClientOptions {
+  endpoints: string[];
+  /** Time allowed to open a connection to one endpoint; default 2000 ms (etcdctl --dial-timeout). */
+  dialTimeoutMs?: number;
+  /** Default deadline of one call when the call gives none; default 5000 ms (etcdctl --command-timeout). */
+  commandTimeoutMs?: number;
+  /** Use TLS for endpoints without an explicit scheme. Implied by any `tls` option. */
+  secure?: boolean;
+  tls?: TlsOptions | undefined;
+  onFailedAttempt?: (a: FailedAttempt) => void;
+}
+
+export interface CallOptions {
+  /** Overrides the client's commandTimeoutMs for this call. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+interface Conn {
+  readonly endpoint: Endpoint;
+  readonly session: Http2SessionManager;
+  readonly kv: Client<typeof KV>;
+  readonly maintenance: Client<typeof Maintenance>;
+  readonly cluster: Client<typeof Cluster>;
+  /** Settles once the first dial finished within the dial timeout. */
+  dialed: boolean;
+}
+
+type Pick<T> = (c: Conn, signal: AbortSignal) => Promise<T>;
+
+const BACKOFF_MIN_MS = 25;
+const BACKOFF_MAX_MS = 500;
+
+export class EtcdClient {
+  readonly endpoints: readonly Endpoint[];
+  private readonly conns = new Map<string, Conn>();
+  private readonly dialTimeoutMs: number;
+  private readonly commandTimeoutMs: number;
+  private readonly secure: boolean;
+  private readonly nodeOptions: http2.SecureClientSessionOptions;
+  private readonly balancerTarget: string;
+  private current = 0;
+  private closed = false;
+
+  constructor(private readonly opts: ClientOptions) {
+    if (opts.endpoints.length === 0) throw new Error('no endpoints given');
+    this.endpoints = opts.endpoints.map(parseEndpoint);
+    this.dialTimeoutMs = opts.dialTimeoutMs ?? 2000;
+    this.commandTimeoutMs = opts.commandTimeoutMs ?? 5000;
+    const tls = opts.tls;
+    this.secure = opts.secure === true || (tls !== undefined &&
+      (tls.caFile !== undefined || tls.certFile !== undefined || tls.keyFile !== undefined || tls.insecureSkipVerify === true || tls.serverName !== undefined));
+    this.nodeOptions = tlsNodeOptions(tls);
+    this.balancerTarget = `endpoint://client-${randomUUID()}/${this.endpoints[0]?.authority ?? ''}`;
+  }
+
+  // ---- KV ----
+  range(req: MessageInitShape<typeof RangeRequestSchema>, o?: CallOptions): Promise<RangeResponse> {
+    const r = create(RangeRequestSchema, req);
+    return this.call((c, signal) => c.kv.range(r, { signal }), { ...o, retryWrites: false, isWrite: false });
+  }
+  put(req: MessageInitShape<typeof PutRequestSchema>, o?: CallOptions): Promise<PutResponse> {
+    const r = create(PutRequestSchema, req);
+    return this.call((c, signal) => c.kv.put(r, { signal }), { ...o, isWrite: true });
+  }
+  deleteRange(req: MessageInitShape<typeof DeleteRangeRequestSchema>, o?: CallOptions): Promise<DeleteRangeResponse> {
+    const r = create(DeleteRangeRequestSchema, req);
+    return this.call((c, signal) => c.kv.deleteRange(r, { signal }), { ...o, isWrite: true });
+  }
+  txn(req: MessageInitShape<typeof TxnRequestSchema>, o?: CallOptions): Promise<TxnResponse> {
+    const r = create(TxnRequestSchema, req);
+    // A txn without writes is a read and may be retried, as clientv3 does.
+    const writes = r.success.concat(r.failure).some((op) => op.request.case !== 'requestRange');
+    return this.call((c, signal) => c.kv.txn(r, { signal }), { ...o, isWrite: writes });
+  }
+  compact(req: MessageInitShape<typeof CompactionRequestSchema>, o?: CallOptions): Promise<CompactionResponse> {
+    const r = create(CompactionRequestSchema, req);
+    return this.call((c, signal) => c.kv.compact(r, { signal }), { ...o, isWrite: true });
+  }
+
+  // ---- Maintenance ----
+  // Calls that name an endpoint talk to exactly that member, over its own connection
+  // (clientv3 Maintenance dials the endpoint), so a status never comes from another member.
+  status(endpoint?: string, o?: CallOptions): Promise<StatusResponse> {
+    const r = create(StatusRequestSchema, {});
+    return this.call((c, signal) => c.maintenance.status(r, { signal }), { ...o, isWrite: false, endpoint });
+  }
+  hash(endpoint?: string, o?: CallOptions): Promise<HashResponse> {
+    const r = create(HashRequestSchema, {});
+    return this.call((c, signal) => c.maintenance.hash(r, { signal }), { ...o, isWrite: false, endpoint });
+  }
+  hashKV(endpoint: string | undefined, revision: bigint, o?: CallOptions): Promise<HashKVResponse> {
+    const r = create(HashKVRequestSchema, { revision });
+    return this.call((c, signal) => c.maintenance.hashKV(r, { signal }), { ...o, isWrite: false, endpoint });
+  }
+  defragment(endpoint?: string, o?: CallOptions): Promise<DefragmentResponse> {
+    const r = create(DefragmentRequestSchema, {});
+    return this.call((c, signal) => c.maintenance.defragment(r, { signal }), { ...o, isWrite: false, endpoint });
+  }
+  alarmList(o?: CallOptions): Promise<AlarmResponse> {
+    const r = create(AlarmRequestSchema, { action: AlarmRequest_AlarmAction.GET, memberID: 0n, alarm: AlarmType.NONE });
+    return this.call((c, signal) => c.maintenance.alarm(r, { signal }), { ...o, isWrite: false });
+  }
+  alarmDisarm(memberID: bigint, alarm: AlarmType, o?: CallOptions): Promise<AlarmResponse> {
+    const r = create(AlarmRequestSchema, { action: AlarmRequest_AlarmAction.DEACTIVATE, memberID, alarm });
+    return this.call((c, signal) => c.maintenance.alarm(r, { signal }), { ...o, isWrite: true });
+  }
+
+  // ---- Cluster ----
+  memberList(o?: CallOptions): Promise<MemberListResponse> {
+    const r = create(MemberListRequestSchema, {});
+    return this.call((c, signal) => c.cluster.memberList(r, { signal }), { ...o, isWrite: false });
+  }
+
+  /** Closes every connection; pending calls fail. */
+  close(): void {
+    this.closed = true;
+    for (const c of this.conns.values()) c.session.abort();
+    this.conns.clear();
+  }
+
+  // ---- plumbing ----
+
+  private conn(ep: Endpoint): Conn {
+    const key = ep.raw;
+    let c = this.conns.get(key);
+    if (c === undefined) {
+      const secure = ep.scheme === 'https' || (ep.scheme === undefined && this.secure);
+      const url = baseUrl(ep, secure);
+      const session = new Http2SessionManager(url, { idleConnectionTimeoutMs: 60_000 }, secure ? this.nodeOptions : {});
+      const transport = createGrpcTransport({ baseUrl: url, sessionManager: session, nodeOptions: secure ? this.nodeOptions : {} });
+      c = {
+        endpoint: ep,
+        session,
+        kv: createClient(KV, transport),
+        maintenance: createClient(Maintenance, transport),
+        cluster: createClient(Cluster, transport),
+        dialed: false,
+      };
+      this.conns.set(key, c);
+    }
+    return c;
+  }
+
+  /** Opens the connection within the dial timeout; false when the endpoint cannot be reached. */
+  private async dial(c: Conn, deadline: number): Promise<string | undefined> {
+    if (c.dialed && c.session.state() !== 'error' && c.session.state() !== 'closed') return undefined;
+    const limit = Math.min(this.dialTimeoutMs, Math.max(0, deadline - Date.now()));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), limit); });
+    try {
+      const st = await Promise.race([c.session.connect(), timeout]);
+      if (st === 'timeout') {
+        c.session.abort();
+        return `connection error: dial ${c.endpoint.authority}: i/o timeout`;
+      }
+      if (st === 'error') {
+        const e = c.session.error();
+        c.session.abort();
+        return `connection error: ${e instanceof ConnectError ? e.rawMessage : e instanceof Error ? e.message : String(e)}`;
+      }
+      c.dialed = true;
+      return undefined;
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+  }
+
+  private async call<T>(pick: Pick<T>, o: CallOptions & { isWrite: boolean; retryWrites?: boolean; endpoint?: string | undefined }): Promise<T> {
+    if (this.closed) throw new Error('client is closed');
+    const timeoutMs = o.timeoutMs ?? this.commandTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    const pinned = o.endpoint === undefined ? undefined : parseEndpoint(o.endpoint);
+    const target = pinned === undefined ? this.balancerTarget : `passthrough:///${pinned.raw}`;
+    let lastCause = 'there is no connection available';
+    for (let round = 0; ; round++) {
+      if (aborted(o.signal)) throw canceledError();
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        const err = deadlineError(`latest balancer error: ${lastCause}`);
+        this.opts.onFailedAttempt?.({ target, attempt: 0, error: err.grpcMessage });
+        throw err;
+      }
+      const ep = pinned ?? (this.endpoints[this.current % this.endpoints.length] as Endpoint);
+      const c = this.conn(ep);
+      const dialErr = await this.dial(c, deadline);
+      if (dialErr !== undefined) {
+        lastCause = dialErr;
+        await this.backoff(round, deadline, o.signal);
+        if (pinned === undefined) this.current++;
+        continue;
+      }
+      const ac = new AbortController();
+      const timer = setTimeout(() => ac.abort(), Math.max(1, deadline - Date.now()));
+      const onAbort = (): void => ac.abort();
+      o.signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        return await pick(c, ac.signal);
+      } catch (e) {
+        if (aborted(o.signal)) throw canceledError();
+        if (ac.signal.aborted) {
+          // Our deadline fired while the call was in flight.
+          const err = deadlineError(`context deadline exceeded`);
+          this.opts.onFailedAttempt?.({ target, attempt: 0, error: err.grpcMessage });
+          throw err;
+        }
+        const cl = classify(e);
+        if (cl.reached) {
+          this.opts.onFailedAttempt?.({ target, attempt: 0, error: cl.error.grpcMessage });
+          throw cl.error;
+        }
+        lastCause = cl.cause;
+        c.dialed = false;
+        if (o.isWrite && cl.maybeSent) {
+          // The write may have been applied; repeating it could apply it twice.
+          const err = new EtcdError(rpcErrorString(14, cl.cause), 'server', 14, cl.cause, rpcErrorString(14, cl.cause));
+          this.opts.onFailedAttempt?.({ target, attempt: 0, error: err.grpcMessage });
+          throw err;
+        }
+        await this.backoff(round, deadline, o.signal);
+        if (pinned === undefined) this.current++;
+      } finally {
+        clearTimeout(timer);
+        o.signal?.removeEventListener('abort', onAbort);
+      }
+    }
+  }
+
+  private backoff(round: number, deadline: number, signal: AbortSignal | undefined): Promise<void> {
+    // After a full pass over all endpoints, wait a little before the next pass.
+    const pass = Math.floor(round / Math.max(1, this.endpoints.length));
+    if (round % Math.max(1, this.endpoints.length) !== this.endpoints.length - 1 && this.endpoints.length > 1) {
+      return Promise.resolve();
+    }
+    const ms = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(pass, 10), Math.max(0, deadline - Date.now()));
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+    });
+  }
+}
+
+function aborted(signal: AbortSignal | undefined): boolean {
+  return signal !== undefined && signal.aborted;
+}
+
+function tlsNodeOptions(tls: TlsOptions | undefined): http2.SecureClientSessionOptions {
+  if (tls === undefined) return {};
+  const o: http2.SecureClientSessionOptions = {};
+  if (tls.caFile !== undefined) o.ca = readFileSync(tls.caFile);
+  if (tls.certFile !== undefined) o.cert = readFileSync(tls.certFile);
+  if (tls.keyFile !== undefined) o.key = readFileSync(tls.keyFile);
+  if (tls.insecureSkipVerify === true) o.rejectUnauthorized = false;
+  if (tls.serverName !== undefined) o.servername = tls.serverName;
+  return o;
+}
