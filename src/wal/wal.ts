@@ -31,7 +31,7 @@ import {
 import { WalCorruptionError, WalError, WalTornTailError } from './errors.js';
 import { fsyncDir, writeFully } from './fsutil.js';
 import { DirLock, isCode } from './lock.js';
-import { Preallocator } from './prealloc.js';
+import { Preallocator, zeroFill } from './prealloc.js';
 import { RecordType } from './record.js';
 import { Replay } from './replay.js';
 import { listSegments, segmentName } from './segments.js';
@@ -43,7 +43,10 @@ export const DEFAULT_SEGMENT_SIZE = 64 * 1024 * 1024;
 export interface WalOptions {
   /** Start a new segment once the current one reaches this many bytes. Default 64 MiB. */
   segmentSizeBytes?: number;
-  /** Zero-fill the next segment in the background (see prealloc.ts). Default true. */
+  /**
+   * Zero-fill segments ahead of use (see prealloc.ts): the first one at create, each next
+   * one in the background once the tail is half full. Default true.
+   */
   preallocate?: boolean;
   /** Where repairs and segment changes are reported. Default: JSON lines on stderr. */
   logger?: WalLogger;
@@ -135,7 +138,7 @@ export class Wal {
     this.durableSnapshot = state.snapshot;
     this.lastIndex = state.lastIndex;
     this.prealloc = preallocate ? new Preallocator(dir, segmentSize) : null;
-    this.prealloc?.start();
+    this.maybePreallocate();
   }
 
   /** True if `dir` holds WAL segments. */
@@ -164,8 +167,14 @@ export class Wal {
     enc.metadata(metadata);
     const fh = await openFile(join(tmp, segmentName(0, 0)), 'wx', 0o600);
     try {
-      await writeFully(fh, enc.detach().bytes, 0);
-      await (opts.datasync ?? defaultDatasync)(fh);
+      const header = enc.detach().bytes;
+      await writeFully(fh, header, 0);
+      if (opts.preallocate ?? true) {
+        await zeroFill(fh, header.length, opts.segmentSizeBytes ?? DEFAULT_SEGMENT_SIZE);
+        await fh.sync(); // the allocation too, not just the data
+      } else {
+        await (opts.datasync ?? defaultDatasync)(fh);
+      }
     } finally {
       await fh.close();
     }
@@ -407,6 +416,7 @@ export class Wal {
         this.enc.recycle(piece.data.backing);
       }
       if (unsynced) await this.datasync(this.tail);
+      this.maybePreallocate();
       this.durable = end;
       while (this.pendingSnapshots.length > 0 && this.pendingSnapshots[0]!.end <= end) {
         this.durableSnapshot = this.pendingSnapshots.shift()!.marker;
@@ -454,7 +464,14 @@ export class Wal {
     this.tailOffset = piece.data.bytes.length;
     this.segments.push(piece.seg);
     this.logger.info({ file: join(this.dir, piece.seg.name) }, 'wal: started a new segment');
-    this.prealloc?.start();
+  }
+
+  /**
+   * Prepares the next segment once the tail is half full: early enough to be ready at the
+   * cut, late enough that the zero-fill does not compete with start-up and recovery I/O.
+   */
+  private maybePreallocate(): void {
+    if (this.tailOffset >= this.segmentSize / 2) this.prealloc?.start();
   }
 
   private async release(index: number): Promise<void> {
