@@ -1,0 +1,127 @@
+// Rendering benchmark results: the side-by-side table printed by `npm run bench`.
+import Table from 'cli-table3';
+import type { CheckPerfResult } from './checkperf.js';
+import type { LoadResult } from './load.js';
+import type { MicroResult } from './micro.js';
+import type { ServerKind } from './servers.js';
+
+export interface LoadRow extends LoadResult {
+  /** CPU the server process used during the load, in cores (from /proc; undefined if unreadable). */
+  serverCores: number | undefined;
+}
+
+export interface ServerRun {
+  kind: ServerKind;
+  /** GET /version from the running server. */
+  version?: unknown;
+  /** Set if the server could not be started or the run was cut short. */
+  error?: string;
+  loads: Record<string, LoadRow | { failed: string }>;
+  checkPerf?: CheckPerfResult | { failed: string };
+}
+
+export interface LoadDescription {
+  id: string;
+  title: string;
+}
+
+const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const fmtMs = (n: number): string => (Number.isFinite(n) ? n.toFixed(n < 10 ? 2 : 1) : '-');
+
+function loadCell(r: LoadRow | { failed: string } | undefined): string {
+  if (r === undefined) return 'not run';
+  if ('failed' in r) return 'failed';
+  const err = r.errors > 0 ? ` (${fmtInt(r.errors)} errors)` : '';
+  return `${fmtInt(r.rps)}${err}`;
+}
+
+function latencyCell(r: LoadRow | { failed: string } | undefined): string {
+  if (r === undefined || 'failed' in r || r.ok === 0) return '-';
+  return `${fmtMs(r.latencyMs.p50)} / ${fmtMs(r.latencyMs.p90)} / ${fmtMs(r.latencyMs.p99)}`;
+}
+
+function rps(r: LoadRow | { failed: string } | undefined): number | undefined {
+  return r === undefined || 'failed' in r || r.ok === 0 ? undefined : r.rps;
+}
+
+function ratioCell(ts: number | undefined, etcd: number | undefined): string {
+  return ts === undefined || etcd === undefined || etcd === 0 ? '-' : (ts / etcd).toFixed(2);
+}
+
+function checkPerfCell(c: CheckPerfResult | { failed: string } | undefined): string {
+  if (c === undefined) return 'not run';
+  if ('failed' in c) return 'failed';
+  const verdict = c.pass === undefined ? (c.timedOut ? 'TIMEOUT' : 'NO VERDICT') : c.pass ? 'PASS' : 'FAIL';
+  const w = c.writesPerSec === undefined ? '' : `${c.writesPerSec} w/s, `;
+  const s = c.slowestS === undefined ? '' : `slowest ${(c.slowestS * 1000).toFixed(0)} ms, `;
+  return `${w}${s}${verdict}`;
+}
+
+/** The main table: one row per load, both servers side by side, ratio tsetcd/etcd. */
+export function renderTable(loads: readonly LoadDescription[], runs: readonly ServerRun[]): string {
+  const by = (k: ServerKind): ServerRun | undefined => runs.find((r) => r.kind === k);
+  const etcd = by('etcd');
+  const ts = by('tsetcd');
+  const table = new Table({
+    head: ['load', 'etcd req/s', 'tsetcd req/s', 'ratio', 'etcd ms p50/p90/p99', 'tsetcd ms p50/p90/p99'],
+    style: { head: [], border: [] },
+  });
+  for (const l of loads) {
+    const e = etcd?.loads[l.id];
+    const t = ts?.loads[l.id];
+    table.push([l.title, loadCell(e), loadCell(t), ratioCell(rps(t), rps(e)), latencyCell(e), latencyCell(t)]);
+  }
+  const ce = etcd?.checkPerf;
+  const ct = ts?.checkPerf;
+  if (ce !== undefined || ct !== undefined) {
+    const w = (c: typeof ce): number | undefined => (c === undefined || 'failed' in c ? undefined : c.writesPerSec);
+    table.push(['etcdctl check perf --load=s', checkPerfCell(ce), checkPerfCell(ct), ratioCell(w(ct), w(ce)), '', '']);
+  }
+  return table.toString();
+}
+
+/** Problems worth reading under the table: start failures, failed loads, error samples. */
+export function renderProblems(runs: readonly ServerRun[]): string[] {
+  const out: string[] = [];
+  for (const r of runs) {
+    if (r.error !== undefined) out.push(`${r.kind}: ${r.error}`);
+    for (const [id, l] of Object.entries(r.loads)) {
+      if ('failed' in l) out.push(`${r.kind} ${id}: ${l.failed}`);
+      else if (l.errors > 0) out.push(`${r.kind} ${id}: ${l.errors} errors, e.g. ${JSON.stringify(l.errorSamples)}`);
+    }
+    const c = r.checkPerf;
+    if (c !== undefined) {
+      if ('failed' in c) out.push(`${r.kind} check perf: ${c.failed}`);
+      else if (c.pass !== true) out.push(`${r.kind} check perf: ${c.lines.join(' | ')}`);
+    }
+  }
+  return out;
+}
+
+/** CPU use per load — shows who was saturated (2 cores shared by generator and server). */
+export function renderCpu(loads: readonly LoadDescription[], runs: readonly ServerRun[]): string {
+  const table = new Table({ head: ['load', ...runs.map((r) => `${r.kind}: server / generator cores`)], style: { head: [], border: [] } });
+  for (const l of loads) {
+    table.push([
+      l.title,
+      ...runs.map((r) => {
+        const x = r.loads[l.id];
+        if (x === undefined || 'failed' in x) return '-';
+        return `${x.serverCores === undefined ? '?' : x.serverCores.toFixed(2)} / ${x.generatorCores.toFixed(2)}`;
+      }),
+    ]);
+  }
+  return table.toString();
+}
+
+export function renderMicro(results: readonly MicroResult[]): string {
+  const table = new Table({ head: ['suite', 'metric', 'value', 'unit'], style: { head: [], border: [] } });
+  for (const r of results) {
+    if (r.status !== 'ok') {
+      table.push([r.suite, r.status, { colSpan: 2, content: r.reason ?? '' }]);
+      continue;
+    }
+    for (const m of r.metrics) table.push([r.suite, m.name, Number.isInteger(m.value) ? fmtInt(m.value) : m.value.toPrecision(4), m.unit]);
+  }
+  return table.toString();
+}
