@@ -65,6 +65,16 @@ export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv,
       msg: 'loaded server configuration, other configuration command line flags and environment variables will be ignored if provided',
       fields: { path: configFile },
     });
+    // etcd ignores them silently; naming them saves an operator from wondering why a flag "does nothing".
+    const ignoredFlags = [...args.set].filter((n) => n !== 'config-file').map((n) => `--${n}`);
+    const ignoredEnv = Object.keys(env).filter((k) => k.startsWith('ETCD_') && k !== flagToEnv('config-file'));
+    if (ignoredFlags.length > 0 || ignoredEnv.length > 0) {
+      notices.push({
+        level: 'warn',
+        msg: 'ignoring command-line flags and environment variables because a configuration file is used',
+        fields: { path: configFile, flags: ignoredFlags, 'environment-variables': ignoredEnv },
+      });
+    }
     // etcd drops the default initial cluster when the file bootstraps by discovery.
     if ((str(values, 'discovery') !== '' || str(values, 'discovery-srv') !== '') && !values.has('initial-cluster')) {
       values.set('initial-cluster', '');
@@ -120,6 +130,14 @@ export function formatConfigError(err: ConfigError, now: Date = new Date()): str
   if (err.kind === 'usage') return `${err.message}\n${USAGE_TEXT}`;
   if (err.kind === 'help' || err.kind === 'version') return '';
   return formatZapLine('warn', 'failed to verify flags', { error: err.message }, 'config/index.ts', now);
+}
+
+/** Writes the notices of a configuration through the server's logger, in order. */
+export function logConfigNotices(
+  logger: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void },
+  notices: readonly ConfigNotice[],
+): void {
+  for (const n of notices) logger[n.level]({ ...(n.fields ?? {}) }, n.msg);
 }
 
 function str(values: ReadonlyMap<string, FlagValue>, name: string): string {

@@ -188,3 +188,17 @@ test('--help and --version are answered before anything is validated', () => {
   assert.equal(parseInvocation(['--version', '--election-timeout=1'], {}).kind, 'version');
   expectError(() => parseServerConfig(['--version'], {}), 0, 'version requested');
 });
+
+test('formatConfigError prints what etcd prints before exiting', async () => {
+  const { formatConfigError, USAGE_TEXT } = await import('../../src/config/index.js');
+  const usage = (() => { try { parseServerConfig(['--nope'], {}); } catch (e) { return e as ConfigError; } throw new Error('no error'); })();
+  assert.equal(formatConfigError(usage), `flag provided but not defined: -nope\n${USAGE_TEXT}`);
+  const invalid = (() => { try { parseServerConfig(['--election-timeout=1'], {}); } catch (e) { return e as ConfigError; } throw new Error('no error'); })();
+  const line = formatConfigError(invalid, new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 6)));
+  assert.ok(line.endsWith('}\n'));
+  const j = JSON.parse(line) as Record<string, string>;
+  assert.deepEqual(Object.keys(j), ['level', 'ts', 'caller', 'msg', 'error']);
+  assert.equal(j.level, 'warn');
+  assert.equal(j.msg, 'failed to verify flags');
+  assert.equal(j.error, '--election-timeout[1ms] should be at least as 5 times as --heartbeat-interval[100ms]');
+});
