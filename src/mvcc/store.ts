@@ -177,8 +177,8 @@ export class MvccStore implements TxnHost {
     this.checkOpen();
     const compactRev = this._compactRev;
     const currentRev = this._rev;
-    // etcd >= 3.5 accepts rev == compactRev (3.4 rejected it): the state at compactRev is kept.
-    if (rev > 0 && rev < compactRev) throw new ErrCompacted();
+    // etcd 3.4 (our reference) rejects rev == compactRev too; 3.5 later accepted it.
+    if (rev > 0 && rev <= compactRev) throw new ErrCompacted();
     if (rev > 0 && rev > currentRev) throw new ErrFutureRev();
     const at = rev > 0 ? rev : currentRev;
     const keep = this.index.keep(at);
