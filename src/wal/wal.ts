@@ -480,7 +480,12 @@ export class Wal {
     let k = 0;
     while (k < this.segments.length - 1 && this.segments[k]!.maxIndex <= limit) k++;
     if (k === 0) return;
-    for (const seg of this.segments.slice(0, k)) await unlink(join(this.dir, seg.name));
+    // Oldest first, so a crash midway leaves a gap-free run of segments.
+    for (const seg of this.segments.slice(0, k)) {
+      await unlink(join(this.dir, seg.name)).catch((err: unknown) => {
+        if (!isCode(err, 'ENOENT')) throw err; // gone already: a retry after a failed release
+      });
+    }
     this.segments.splice(0, k);
     await fsyncDir(this.dir);
   }
