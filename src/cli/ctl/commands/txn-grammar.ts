@@ -12,8 +12,9 @@ import { Command, find, type CommandSpec } from '../command.js';
 import { CtlExit, ExitInvalidInput, exitWithError, goPanic } from '../exit.js';
 import { FlagError } from '../flags.js';
 import { goQuote, GoParseError, goUnquote, parseInt64 } from '../goparse.js';
-import type { LineReader } from '../io.js';
-import { buildDelete, buildPut, buildRange, DEL_FLAGS, GET_FLAGS, PUT_FLAGS } from './kv.js';
+import type { LineReader, Output } from '../io.js';
+import { buildDelete, buildPut, buildRange, delCommand, getCommand, putCommand } from './kv.js';
+import { cobraUsage } from '../pflag-usage.js';
 
 const latin1 = (s: string): Uint8Array => Buffer.from(s, 'latin1');
 const quote = (s: string): string => goQuote(latin1(s));
@@ -181,18 +182,15 @@ export function parseCompare(line: string): Compare {
 
 // ---- requests ----
 
+// The commands are only parsed here, never run: the builders below turn them into ops.
 const OP_COMMANDS: CommandSpec = {
-  use: 'txn-ops',
+  use: '',
   short: '',
-  children: [
-    { use: 'put', short: '', flags: PUT_FLAGS, run: async () => undefined },
-    { use: 'get', short: '', flags: GET_FLAGS, run: async () => undefined },
-    { use: 'del', short: '', flags: DEL_FLAGS, run: async () => undefined },
-  ],
+  children: [putCommand, getCommand, delCommand].map((c) => ({ use: c.use, short: c.short, flags: c.flags ?? [], run: async () => undefined })),
 };
 
 /** etcdctl parseRequestUnion: a put/get/del command line inside a txn. */
-export async function parseRequestOp(line: string, stdin: LineReader): Promise<RequestOp> {
+export async function parseRequestOp(line: string, stdin: LineReader, stderr?: Output): Promise<RequestOp> {
   const args = argify(line);
   if (args.length < 2) throw new TxnInputError(`invalid txn compare request: ${line}`);
   const invalid = (): never => { throw new TxnInputError(`invalid txn request: ${line}`); };
@@ -203,7 +201,11 @@ export async function parseRequestOp(line: string, stdin: LineReader): Promise<R
   try {
     fs.parse(found.args);
   } catch (e) {
-    if (e instanceof FlagError) return invalid();
+    if (e instanceof FlagError) {
+      // cobra prints the command's usage (to stderr) before etcdctl reports the line.
+      stderr?.write(cobraUsage(found.cmd) + '\n');
+      return invalid();
+    }
     throw e;
   }
   if (fs.bool('help')) return invalid();
@@ -239,12 +241,12 @@ export interface TxnInput {
 }
 
 /** Reads a whole txn: compares, success ops, failure ops; `prompt` is called before each part. */
-export async function readTxn(r: LineReader, prompt: (s: string) => void): Promise<TxnInput> {
+export async function readTxn(r: LineReader, prompt: (s: string) => void, stderr?: Output): Promise<TxnInput> {
   prompt('compares:');
   const compare = await readBlock(r, async (l) => parseCompare(l));
   prompt('success requests (get, put, del):');
-  const success = await readBlock(r, (l) => parseRequestOp(l, r));
+  const success = await readBlock(r, (l) => parseRequestOp(l, r, stderr));
   prompt('failure requests (get, put, del):');
-  const failure = await readBlock(r, (l) => parseRequestOp(l, r));
+  const failure = await readBlock(r, (l) => parseRequestOp(l, r, stderr));
   return { compare, success, failure };
 }

@@ -14,7 +14,7 @@ async function txnRun(ctx: RunContext): Promise<void> {
   try {
     const input = await readTxn(new LineReader(ctx.io.stdin), (s) => {
       if (interactive) ctx.io.stdout.write(s + '\n');
-    });
+    }, ctx.io.stderr);
     // etcdctl commits with context.Background(): no command timeout on txn.
     const resp = await rpc(client.txn(input, { timeoutMs: 2 ** 31 - 1 }));
     printer.txn(resp);
