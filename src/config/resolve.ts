@@ -6,7 +6,7 @@
  */
 import { isIP } from 'node:net';
 import { invalidConfig } from './errors.js';
-import { FLAGS, FLAGS_BY_NAME, type FlagSpec, type FlagValue } from './flags.js';
+import { FLAGS, FLAGS_BY_NAME, MULTI_MEMBER_CLUSTERS, type FlagSpec, type FlagValue } from './flags.js';
 import { GoParseError, parseGoDuration } from './goparse.js';
 import type { ConfigNotice } from './setflag.js';
 import type { AutoCompaction, LogLevel, ServerConfig, TlsConfig, ValueSource } from './types.js';
@@ -107,6 +107,11 @@ export function resolveConfig(raw: RawConfig): ServerConfig {
   } catch (e) {
     if (!(e instanceof GoParseError)) throw e;
     throw invalidConfig(`invalid --initial-cluster ${JSON.stringify(initialCluster)}: ${e.message}`);
+  }
+  if (!MULTI_MEMBER_CLUSTERS && initialClusterMembers.size > 1) {
+    throw invalidConfig(
+      `tsetcd does not support multi-member clusters yet: --initial-cluster lists ${initialClusterMembers.size} members (${[...initialClusterMembers.keys()].join(', ')})`,
+    );
   }
   let dataDir = str('data-dir');
   if (dataDir === '') {

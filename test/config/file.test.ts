@@ -29,10 +29,10 @@ max-request-bytes: 10485760
 max-txn-ops: 256
 listen-peer-urls: http://10.0.0.1:2380
 listen-client-urls: http://10.0.0.1:2379,http://127.0.0.1:2379
-initial-advertise-peer-urls: http://10.0.0.1:2380
 advertise-client-urls: http://10.0.0.1:2379
 listen-metrics-urls: http://127.0.0.1:2381
-initial-cluster: infra1=http://10.0.0.1:2380,infra2=http://10.0.0.2:2380
+initial-cluster: infra1=http://10.0.0.1:2380,infra1=http://10.0.1.1:2380
+initial-advertise-peer-urls: http://10.0.0.1:2380,http://10.0.1.1:2380
 initial-cluster-token: tok
 initial-cluster-state: existing
 auto-compaction-mode: revision
@@ -62,7 +62,8 @@ grpc-keepalive-interval: 3600000000000
   assert.equal(c.maxTxnOps, 256);
   assert.deepEqual(c.listenClientUrls.map((u) => u.href), ['http://10.0.0.1:2379', 'http://127.0.0.1:2379']);
   assert.deepEqual(c.listenMetricsUrls.map((u) => u.href), ['http://127.0.0.1:2381']);
-  assert.deepEqual([...c.initialClusterMembers.keys()], ['infra1', 'infra2']);
+  assert.deepEqual([...c.initialClusterMembers.keys()], ['infra1']);
+  assert.equal(c.initialCluster, 'infra1=http://10.0.0.1:2380,infra1=http://10.0.1.1:2380');
   assert.equal(c.initialClusterState, 'existing');
   assert.equal(c.initialClusterToken, 'tok');
   assert.deepEqual(c.autoCompaction, { mode: 'revision', retention: '1000', revisions: 1000 });
