@@ -146,6 +146,7 @@ export class Engine {
         if (finished) return;
         finished = true;
         clearTimeout(guard);
+        clearInterval(sweep);
         resolve({
           ok,
           errors,
@@ -164,6 +165,23 @@ export class Engine {
         for (const s of sessions) s.destroy();
         finish();
       }, plan.maxDurationMs + plan.requestTimeoutMs + DRAIN_GRACE_MS);
+
+      // Request timeouts by one periodic sweep over the clients' in-flight requests rather
+      // than a timer per stream: a timer per request costs the generator measurable CPU.
+      const inflight = new Array<http2.ClientHttp2Stream | undefined>(plan.clients);
+      const sentAt = new Float64Array(plan.clients);
+      const timedOut = new Uint8Array(plan.clients);
+      const sweepMs = Math.max(10, Math.min(1_000, plan.requestTimeoutMs / 4));
+      const sweep = setInterval(() => {
+        const now = performance.now();
+        for (let c = 0; c < plan.clients; c++) {
+          const st = inflight[c];
+          if (st !== undefined && now - sentAt[c]! > plan.requestTimeoutMs) {
+            timedOut[c] = 1;
+            st.close(http2.constants.NGHTTP2_CANCEL);
+          }
+        }
+      }, sweepMs);
 
       const clientDone = (): void => {
         if (--active === 0) finish();
@@ -234,14 +252,17 @@ export class Engine {
         stream.on('error', (err: Error) => {
           failure ??= err.message;
         });
-        stream.setTimeout(plan.requestTimeoutMs, () => {
-          failure ??= `timeout after ${plan.requestTimeoutMs} ms`;
-          stream.close(http2.constants.NGHTTP2_CANCEL);
-        });
+        inflight[c] = stream;
+        sentAt[c] = performance.now();
         stream.on('close', () => {
           const t1 = process.hrtime.bigint();
           end = t1;
           bytesIn += got;
+          inflight[c] = undefined;
+          if (timedOut[c] === 1) {
+            timedOut[c] = 0;
+            failure = `timeout after ${plan.requestTimeoutMs} ms`;
+          }
           if (failure === undefined && httpStatus === 200 && status === '0' && got >= 5) {
             ok++;
             samples.push(Number(t1 - t0));

@@ -104,6 +104,26 @@ test('gRPC errors are counted as errors, with the server message', async () => {
   assert.deepEqual(Object.keys(r.errorSamples), ['grpc-status 3: etcdserver: request is too large']);
 });
 
+test('requests to a frozen server time out and are counted as errors', async () => {
+  process.kill(server.pid, 'SIGSTOP');
+  try {
+    const r = await runLoad({
+      name: 'frozen',
+      url: server.clientUrl,
+      clients: 2,
+      connections: 1,
+      op: { kind: 'range', keySpace: 1, serializable: true },
+      requests: 4,
+      requestTimeoutMs: 300,
+    });
+    assert.equal(r.ok, 0);
+    assert.equal(r.errors, 4);
+    assert.deepEqual(r.errorSamples, { 'timeout after 300 ms': 4 });
+  } finally {
+    process.kill(server.pid, 'SIGCONT');
+  }
+});
+
 test('a load against a closed port fails instead of hanging', async () => {
   const stopped = await startServer('etcd');
   const url = stopped.clientUrl;
