@@ -2,6 +2,6 @@
 // on-disk format; docs/wal.md explains both for operators.
 
 export { Wal, DEFAULT_SEGMENT_SIZE } from './wal.js';
-export type { OpenOptions, OpenResult, WalOptions } from './wal.js';
+export type { OpenOptions, OpenResult, WalMetrics, WalOptions } from './wal.js';
 export type { HardState, SnapshotMarker, WalEntry, WalLogger, WalState } from './types.js';
 export { WalCorruptionError, WalError, WalLockedError, WalTornTailError } from './errors.js';

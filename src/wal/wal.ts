@@ -55,7 +55,17 @@ export interface WalOptions {
    * syncs; a no-op gives etcd's --unsafe-no-fsync.
    */
   datasync?: (fh: FileHandle) => Promise<void>;
+  /** Feeds etcd's disk metrics (etcd_disk_wal_fsync_duration_seconds, ..._write_bytes_total). */
+  metrics?: WalMetrics;
 }
+
+export interface WalMetrics {
+  fsyncSeconds(seconds: number): void;
+  writeBytes(bytes: number): void;
+}
+
+/** etcd logs an fdatasync slower than this ("slow fdatasync"); so do we. */
+const WARN_SYNC_SECONDS = 1;
 
 export interface OpenOptions extends WalOptions {
   /** Cut off a torn record at the end of the last segment (and log it). Default true. */
@@ -127,8 +137,9 @@ export class Wal {
     private readonly lock: DirLock,
     private readonly segmentSize: number,
     private readonly logger: WalLogger,
-    private readonly datasync: (fh: FileHandle) => Promise<void>,
+    private readonly rawDatasync: (fh: FileHandle) => Promise<void>,
     preallocate: boolean,
+    private readonly metrics: WalMetrics | null,
   ) {
     this.enc = new RecordEncoder(crc);
     this.encSeg = segments[segments.length - 1]!;
@@ -251,6 +262,7 @@ export class Wal {
         logger,
         opts.datasync ?? defaultDatasync,
         opts.preallocate ?? true,
+        opts.metrics ?? null,
       );
       return { wal, state };
     } catch (err) {
@@ -406,6 +418,7 @@ export class Wal {
           unsynced = false;
         } else if (piece.data.bytes.length > 0) {
           await writeFully(this.tail, piece.data.bytes, this.tailOffset);
+          this.metrics?.writeBytes(piece.data.bytes.length);
           this.tailOffset += piece.data.bytes.length;
           unsynced = true;
         }
@@ -453,6 +466,7 @@ export class Wal {
     }
     try {
       await writeFully(fh, piece.data.bytes, 0);
+      this.metrics?.writeBytes(piece.data.bytes.length);
       await this.datasync(fh);
       await rename(tmpPath, join(this.dir, piece.seg.name));
       await fsyncDir(this.dir);
@@ -472,6 +486,17 @@ export class Wal {
    */
   private maybePreallocate(): void {
     if (this.tailOffset >= this.segmentSize / 2) this.prealloc?.start();
+  }
+
+  /** The injected (or default) fdatasync, timed for metrics and the slow-disk warning. */
+  private async datasync(fh: FileHandle): Promise<void> {
+    const start = performance.now();
+    await this.rawDatasync(fh);
+    const seconds = (performance.now() - start) / 1000;
+    this.metrics?.fsyncSeconds(seconds);
+    if (seconds > WARN_SYNC_SECONDS) {
+      this.logger.warn({ took: `${seconds.toFixed(3)}s`, expected: `${WARN_SYNC_SECONDS}s` }, 'wal: slow fdatasync');
+    }
   }
 
   private async release(index: number): Promise<void> {

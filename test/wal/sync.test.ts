@@ -1,6 +1,7 @@
 // Group commit: one fdatasync per flush, shared by every caller whose data it carries.
 
 import assert from 'node:assert/strict';
+import { readdir, stat } from 'node:fs/promises';
 import { test } from 'node:test';
 import { Wal } from '../../src/wal/index.js';
 import { countingDatasync, entries, entry, quiet, summary, tempWalDir } from './helpers.js';
@@ -130,4 +131,20 @@ test('a batch that crosses a segment boundary is durable as a whole when sync re
   const { wal: w2, state } = await Wal.open(dir, quiet());
   await w2.close();
   assert.deepEqual(summary(state.entries), summary(entries(1, 100, 1, 200)));
+});
+
+test('metrics: every fdatasync is timed and every written byte counted', async (t) => {
+  const dir = await tempWalDir(t);
+  const syncs: number[] = [];
+  let bytes = 0;
+  const metrics = { fsyncSeconds: (s: number) => syncs.push(s), writeBytes: (n: number) => (bytes += n) };
+  const wal = await Wal.create(dir, META, quiet({ preallocate: false, metrics }));
+  for (let i = 1; i <= 5; i++) await wal.saveAndSync(null, [entry(i, 1, 100)]);
+  await wal.close();
+  assert.equal(syncs.length, 5);
+  assert.ok(syncs.every((s) => s >= 0 && s < 60));
+  const [seg] = (await readdir(dir)).filter((n) => n.endsWith('.wal'));
+  const size = (await stat(`${dir}/${seg}`)).size;
+  const HEADER_BYTES = 16 + 16; // crc frame + metadata frame written by create
+  assert.equal(bytes, size - HEADER_BYTES);
 });
