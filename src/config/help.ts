@@ -49,3 +49,26 @@ export function flagsHelpText(): string {
   lines.push('Every flag can also be set by an environment variable: --data-dir by ETCD_DATA_DIR, and so on.');
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * The flag reference table of docs/configuration.md (a test keeps the document equal to this,
+ * so the docs cannot drift from the parser).
+ */
+export function flagReferenceMarkdown(): string {
+  const rows = [
+    '| Flag | Default | Config-file key | tsetcd |',
+    '| --- | --- | --- | --- |',
+  ];
+  for (const f of FLAGS) {
+    if (f.kind === 'ignored') continue;
+    const def = f.help?.shown ?? defaultText(f.defaultValue);
+    const status = f.status === 'active' ? 'yes' : f.status === 'inactive' ? `accepted, no effect: ${f.note}` : `refused: ${f.note}`;
+    rows.push(`| \`--${f.name}\` | \`${def}\` | ${f.fileKey === null ? '—' : `\`${f.fileKey}\``} | ${status} |`);
+  }
+  return `${rows.join('\n')}\n`;
+}
+
+function defaultText(v: unknown): string {
+  if (Array.isArray(v)) return `'${v.map((x) => (typeof x === 'object' && x !== null ? (x as { href: string }).href : String(x))).join(',')}'`;
+  return `'${String(v)}'`;
+}
