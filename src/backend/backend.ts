@@ -12,7 +12,7 @@
 
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { open, type Database, type RootDatabase } from 'lmdb';
+import { open, type Database, type DatabaseOptions, type RootDatabase } from 'lmdb';
 import { BUCKETS, META_CONSISTENT_INDEX, META_TERM, type Bucket } from './buckets.js';
 import { crc32cUpdate } from './crc32c.js';
 import { readUint64BE, uint64BE } from './uint64.js';
@@ -48,17 +48,23 @@ export class ErrDefragBusy extends Error {
 }
 
 const DATA_FILE = 'data.mdb';
+const MIN_KEY = Buffer.from([0]);
 const DEFRAG_DIR = 'defrag.tmp';
 const DEFAULT_MAP_SIZE = 64 * 1024 ** 3;
 const DEFRAG_ATTEMPTS = 3;
 
 type Db = Database<Buffer, Buffer>;
+type ScanDb = Database<unknown, Buffer>;
 
 export class Backend {
   readonly dir: string;
   private readonly mapSize: number;
   private env!: RootDatabase<Buffer, Buffer>;
   private dbs = new Map<Bucket, Db>();
+  /** Second handles on the same databases, with pass-through decoders, for zero-copy scans. */
+  private scanDbs = new Map<Bucket, ScanDb>();
+  private scanKey: (buf: Uint8Array, start: number, end: number) => unknown = () => undefined;
+  private scanValue: (value: Uint8Array) => void = () => undefined;
   private batchDepth = 0;
   /** Incremented by every committed outer batch; defrag uses it to detect racing writes. */
   private commits = 0;
@@ -95,6 +101,7 @@ export class Backend {
       keyEncoding: 'binary',
     });
     this.dbs.clear();
+    this.scanDbs.clear();
     for (const name of BUCKETS) {
       this.dbs.set(name, this.env.openDB<Buffer, Buffer>({ name, encoding: 'binary', keyEncoding: 'binary', compression: false }));
     }
@@ -169,6 +176,72 @@ export class Backend {
       ...(opts.reverse ? { reverse: true } : {}),
     });
     for (const { key, value } of it) yield { key, value };
+  }
+
+  /**
+   * Bulk scan without copies, for startup over millions of rows: for each row of [start, end)
+   * in key order, `readKey` parses the key straight from LMDB's shared key buffer (bytes
+   * start..end), then `visit` receives what readKey returned and the value as a view into
+   * LMDB's reusable buffer. Both views are valid only during the call: copy what you keep.
+   * Returns the number of rows visited.
+   */
+  scan<K>(
+    bucket: Bucket,
+    start: Uint8Array | undefined,
+    end: Uint8Array | undefined,
+    readKey: (buf: Uint8Array, start: number, end: number) => K,
+    visit: (key: K, value: Uint8Array) => void,
+  ): number {
+    const db = this.scanDb(bucket);
+    let key: K | undefined;
+    let n = 0;
+    this.scanKey = (buf, s, e) => (key = readKey(buf, s, e));
+    this.scanValue = (value) => {
+      n++;
+      visit(key as K, value);
+    };
+    try {
+      // lmdb-js calls the key reader, then the decoder, inside each step of the iteration.
+      // An explicit start is required: without one lmdb-js begins at its own encoding's minimum.
+      // [0x00] is the smallest key LMDB can hold (it has no empty keys).
+      for (const _ of db.getRange({
+        start: start !== undefined ? asBuffer(start) : MIN_KEY,
+        ...(end !== undefined ? { end: asBuffer(end) } : {}),
+      })) void _;
+    } finally {
+      this.scanKey = () => undefined;
+      this.scanValue = () => undefined;
+    }
+    return n;
+  }
+
+  private scanDb(bucket: Bucket): ScanDb {
+    this.db(bucket); // closed check
+    let d = this.scanDbs.get(bucket);
+    if (d === undefined) {
+      // A decoder that "copies" (decoderCopies) makes lmdb-js hand it its reusable buffer
+      // instead of slicing a fresh copy of every value; the key encoder does the same for keys.
+      d = this.env.openDB<unknown, Buffer>({
+        name: bucket,
+        compression: false,
+        keyEncoder: {
+          writeKey: (key: Buffer, target: Uint8Array, start: number): number => {
+            target.set(key, start);
+            return start + key.length;
+          },
+          readKey: (buf: Uint8Array, start: number, end: number): unknown => this.scanKey(buf, start, end),
+        },
+        encoder: {
+          encode: (v: unknown): unknown => v,
+          decode: (bytes: Uint8Array, size: number): undefined => {
+            this.scanValue(bytes.length === size ? bytes : bytes.subarray(0, size));
+            return undefined;
+          },
+        },
+      } as unknown as DatabaseOptions & { name: string });
+      this.scanDbs.set(bucket, d);
+    }
+    return d;
   }
 
   /** Number of rows in a bucket (O(1): LMDB keeps the count in the tree's stat). */
@@ -270,6 +343,7 @@ export class Backend {
     // We never issue lmdb-js async writes, so close completes synchronously.
     void this.env.close();
     this.dbs.clear();
+    this.scanDbs.clear();
   }
 
   close(): void {

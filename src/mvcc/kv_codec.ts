@@ -204,17 +204,23 @@ export interface RowSummary {
 
 /**
  * Decodes only what rebuilding the index needs, skipping the value without touching it. The key
- * becomes a latin1 string straight from the row bytes (see key_index.ts for why latin1).
+ * becomes a latin1 string straight from the row bytes (see key_index.ts for why latin1). Pass
+ * `out` to reuse one object across millions of rows (startup is allocation-bound).
  */
-export function summarizeKv(buf: Buffer): RowSummary {
+export function summarizeKv(buf: Uint8Array, out: RowSummary = { key: '', createRevision: 0, version: 0, lease: 0n }): RowSummary {
   const r = new Reader(buf);
-  const out: RowSummary = { key: '', createRevision: 0, version: 0, lease: 0n };
+  out.key = '';
+  out.createRevision = 0;
+  out.version = 0;
+  out.lease = 0n;
   while (r.pos < buf.length) {
     const tag = r.uint();
     switch (tag) {
       case 0x0a: {
         const [s, e] = r.span();
-        out.key = buf.toString('latin1', s, e);
+        out.key = Buffer.isBuffer(buf)
+          ? buf.toString('latin1', s, e)
+          : Buffer.from(buf.buffer, buf.byteOffset + s, e - s).toString('latin1');
         break;
       }
       case 0x10:

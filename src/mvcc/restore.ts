@@ -7,8 +7,9 @@
 import type { Backend } from '../backend/backend.js';
 import { META_FINISHED_COMPACT_REV, META_SCHEDULED_COMPACT_REV } from '../backend/buckets.js';
 import { KeyIndex } from './key_index.js';
-import { summarizeKv } from './kv_codec.js';
-import { isTombstoneRow, rowMain, rowSub } from './revision.js';
+import { summarizeKv, type RowSummary } from './kv_codec.js';
+import { readUint64BE } from '../backend/uint64.js';
+import { MARKED_REV_BYTES_LEN, TOMBSTONE_MARK, rowMain } from './revision.js';
 import type { TreeIndex } from './tree_index.js';
 
 export interface RestoredState {
@@ -38,14 +39,24 @@ export function restoreIndex(backend: Backend, index: TreeIndex): RestoredState 
   // Rows arrive in revision order, so consecutive rows often touch the same few keys; a Map
   // lookup is cheaper than a B-tree search, and new keys are inserted into the tree once.
   const seen = new Map<string, KeyIndex>();
-  for (const { key: row, value } of backend.range('key')) {
-    const main = rowMain(row);
-    const sub = rowSub(row);
-    const s = summarizeKv(value);
+  let main = 0;
+  let sub = 0;
+  let tomb = false;
+  const readRowKey = (buf: Uint8Array, s: number, e: number): undefined => {
+    main = readUint64BE(buf, s);
+    sub = readUint64BE(buf, s + 9);
+    tomb = e - s === MARKED_REV_BYTES_LEN && buf[s + 17] === TOMBSTONE_MARK;
+    return undefined;
+  };
+  const s: RowSummary = { key: '', createRevision: 0, version: 0, lease: 0n };
+  backend.scan('key', undefined, undefined, readRowKey, (_k, value) => {
+    summarizeKv(value, s);
     currentRev = main;
-    const tomb = isTombstoneRow(row);
-    if (tomb || s.lease === 0n) keyLeases.delete(s.key);
-    else keyLeases.set(s.key, s.lease);
+    if (tomb || s.lease === 0n) {
+      if (keyLeases.size > 0) keyLeases.delete(s.key);
+    } else {
+      keyLeases.set(s.key, s.lease);
+    }
     const ki = seen.get(s.key);
     if (ki !== undefined) {
       if (tomb) ki.tombstone(main, sub);
@@ -55,7 +66,7 @@ export function restoreIndex(backend: Backend, index: TreeIndex): RestoredState 
       fresh.restore(s.createRevision, main, sub, s.version);
       seen.set(s.key, fresh);
     }
-  }
+  });
   // Insert in key order: appending to a B+ tree's rightmost leaf is its cheapest insert.
   const keys = [...seen.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   for (const k of keys) index.insert(seen.get(k)!);
