@@ -6,7 +6,8 @@ export function assertSame(results: Compared[]): void {
   for (const c of results) {
     const what = describe(c);
     assert.equal(c.tsetcdctl.code, c.etcdctl.code, `${what}: exit code\netcdctl stderr: ${c.etcdctl.stderr}\ntsetcdctl stderr: ${c.tsetcdctl.stderr}`);
-    assert.equal(normalizeStdout(c.tsetcdctl.stdout), normalizeStdout(c.etcdctl.stdout), `${what}: stdout`);
+    const timed = c.step.timedTable === true;
+    assert.equal(normalizeStdout(c.tsetcdctl.stdout, timed), normalizeStdout(c.etcdctl.stdout, timed), `${what}: stdout`);
     const only = c.step.errorLinesOnly === true;
     assert.equal(normalizeStderr(c.tsetcdctl.stderr, only), normalizeStderr(c.etcdctl.stderr, only), `${what}: stderr`);
   }

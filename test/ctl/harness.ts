@@ -26,6 +26,8 @@ export interface Step {
   noEndpoint?: boolean;
   /** Compare only the "Error:" lines of stderr (connection errors carry transport-specific text). */
   errorLinesOnly?: boolean;
+  /** The output is a table with a timing column: its width varies, so compare cells only. */
+  timedTable?: boolean;
 }
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -66,11 +68,15 @@ export function normalizeStderr(s: string, errorLinesOnly = false): string {
   return out;
 }
 
-export function normalizeStdout(b: Buffer): string {
+export function normalizeStdout(b: Buffer, timedTable = false): string {
   // Keep bytes exact (latin1 maps each byte to one char); only endpoint health timings vary.
-  return b.toString('latin1')
+  let out = b.toString('latin1')
     .replace(/"took":"[^"]*"/g, '"took":"T"')
     .replace(/"Took" : \S+/g, '"Took" : T');
+  if (timedTable) {
+    out = out.replace(/^[+|].*$/gm, (l) => l.replace(/-+/g, '-').replace(/ +/g, ' ').replace(/\| [0-9.]+(ns|µs|ms|s) \|/g, '| T |'));
+  }
+  return out;
 }
 
 export interface Compared {
