@@ -12,7 +12,7 @@
  * otherwise silently falls back to a default.
  */
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { invalidConfig } from './errors.js';
 import { FLAGS, type FlagSpec, type FlagValue } from './flags.js';
 import { GoParseError } from './goparse.js';
@@ -43,7 +43,11 @@ export function loadConfigFile(path: string, readFile: (p: string) => string = (
 }
 
 export function parseConfigYaml(text: string, path: string): FileResult {
-  const doc = parseDocument(text, { version: '1.1', intAsBigInt: true, uniqueKeys: false });
+  // Like etcd: a repeated key takes its last value, and only the first document counts.
+  const docs = parseAllDocuments(text, { version: '1.1', intAsBigInt: true, uniqueKeys: false });
+  if (!Array.isArray(docs)) return { values: new Map(), notices: [] }; // empty file: all defaults
+  const doc = docs[0];
+  if (doc === undefined) return { values: new Map(), notices: [] };
   if (doc.errors.length > 0) {
     throw invalidConfig(`error converting YAML to JSON in ${path}: ${doc.errors[0]!.message.split('\n')[0]}`);
   }

@@ -123,6 +123,13 @@ test('values must have the YAML type etcd decodes them into', () => {
   throwsConfig(() => fromFile('- a\n- b\n'), /must be a mapping/);
 });
 
+test('like etcd: an empty file means defaults, a repeated key takes its last value, only the first document counts', () => {
+  assert.equal(fromFile('').name, 'default');
+  assert.equal(fromFile('# only a comment\n').name, 'default');
+  assert.equal(fromFile('name: a\nname: b\n').name, 'b');
+  assert.equal(fromFile('name: first\n---\nname: second\n').name, 'first');
+});
+
 test('a missing config file is a clear error naming the path', () => {
   assert.throws(
     () => parseServerConfig(['--config-file=/definitely/not/here.yaml'], {}),

@@ -65,6 +65,7 @@ test('printf-style messages and child bindings', () => {
   log.child({ 'local-member-id': '8e9e05c52164694d' }).info('term %d', 2);
   const [l] = lines();
   assert.equal(l!.msg, 'term 2');
+  assert.match(String(l!.caller), /^log\/logger\.test\.js:\d+$/, 'the caller of a child logger is still the call site');
   assert.equal(l!['local-member-id'], '8e9e05c52164694d');
 });
 
@@ -77,4 +78,27 @@ test('file outputs are appended to synchronously', () => {
   // No flush, no await: the lines must already be in the file.
   const lines = readFileSync(file, 'utf8').trim().split('\n').map((s) => JSON.parse(s) as { msg: string });
   assert.deepEqual(lines.map((l) => l.msg), ['first', 'second']);
+});
+
+test('lines written before process.exit or SIGKILL are not lost', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const logModule = fileURLToPath(new URL('../../src/log/index.js', import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), 'tsetcd-log-crash-'));
+  const file = join(dir, 'crash.log');
+  const script = `
+    const { createLogger } = await import(${JSON.stringify(logModule)});
+    const log = createLogger({ outputs: ['stderr', ${JSON.stringify(file)}] });
+    for (let i = 0; i < 2000; i++) log.info({ i }, 'line');
+    if (process.argv[1] === 'kill') process.kill(process.pid, 'SIGKILL');
+    process.exit(3);
+  `;
+  for (const how of ['exit', 'kill']) {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, how], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    assert.equal(how === 'kill' ? r.signal : r.status, how === 'kill' ? 'SIGKILL' : 3);
+    const errLines = r.stderr.trim().split('\n');
+    assert.equal(errLines.length, 2000, `stderr lines after ${how}`);
+    assert.equal((JSON.parse(errLines[1999]!) as { i: number }).i, 1999);
+  }
+  assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 4000, 'both runs fully appended to the file');
 });
