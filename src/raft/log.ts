@@ -145,18 +145,23 @@ export class RaftLog {
   /** Term of entry i; throws CompactedError/UnavailableError when it is not available. */
   term(i: number): number {
     // The valid range is [index of dummy entry, last index].
-    const dummyIndex = this.firstIndex() - 1;
-    if (i < dummyIndex) throw new CompactedError();
+    if (i < this.firstIndex() - 1) throw new CompactedError();
     if (i > this.lastIndex()) throw new UnavailableError();
     const ut = this.unstable.maybeTerm(i);
     if (ut !== null) return ut;
     return this.storage.term(i);
   }
 
-  /** Term of entry i, or null if it is compacted or beyond the log. */
+  /**
+   * Term of entry i, or null if it is compacted or beyond the log. Checks bounds first: this
+   * is on the hot path (every append checks terms past the end) and exceptions are slow.
+   */
   termOrNull(i: number): number | null {
+    if (i < this.firstIndex() - 1 || i > this.lastIndex()) return null;
+    const ut = this.unstable.maybeTerm(i);
+    if (ut !== null) return ut;
     try {
-      return this.term(i);
+      return this.storage.term(i);
     } catch (e) {
       if (e instanceof CompactedError || e instanceof UnavailableError) return null;
       throw e;

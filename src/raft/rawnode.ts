@@ -101,12 +101,16 @@ export class RawNode {
 
   /** Proposes data to be appended to the log. Throws ProposalDroppedError if no leader is known. */
   propose(data: Uint8Array): void {
-    const ok = this.raft.step(message({
+    if (!this.tryPropose(data)) throw new ProposalDroppedError('no leader, leader transfer in progress, or node removed');
+  }
+
+  /** Like propose(), but returns false instead of throwing (cheaper in hot loops). */
+  tryPropose(data: Uint8Array): boolean {
+    return this.raft.step(message({
       type: MessageType.Prop,
       from: this.raft.id,
       entries: [{ term: 0, index: 0, type: EntryType.Normal, data }],
     }));
-    if (!ok) throw new ProposalDroppedError('no leader, leader transfer in progress, or node removed');
   }
 
   /** Proposes a membership change. At most one may be pending; extras become no-ops. */
@@ -138,8 +142,12 @@ export class RawNode {
    * if no leader is known (the caller retries).
    */
   readIndex(ctx: Uint8Array): void {
-    const ok = this.raft.step(message({ type: MessageType.ReadIndex, context: ctx }));
-    if (!ok) throw new ProposalDroppedError('no leader to serve read index');
+    if (!this.tryReadIndex(ctx)) throw new ProposalDroppedError('no leader to serve read index');
+  }
+
+  /** Like readIndex(), but returns false instead of throwing. */
+  tryReadIndex(ctx: Uint8Array): boolean {
+    return this.raft.step(message({ type: MessageType.ReadIndex, context: ctx }));
   }
 
   /** Asks the leader to hand leadership to `transferee` (MoveLeader). */

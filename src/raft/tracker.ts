@@ -41,10 +41,13 @@ export class ProgressTracker {
     return committedIndex(this.voters, (id) => this.progress.get(id)?.match);
   }
 
+  /** Member ids in ascending order, cached until the membership changes. */
+  private sortedIds: NodeId[] | null = null;
+
   /** Visits every member's progress in ascending id order (determinism again). */
   visit(f: (id: NodeId, pr: Progress) => void): void {
-    const ids = [...this.progress.keys()].sort(compareIds);
-    for (const id of ids) f(id, this.progress.get(id)!);
+    if (this.sortedIds === null) this.sortedIds = [...this.progress.keys()].sort(compareIds);
+    for (const id of this.sortedIds) f(id, this.progress.get(id)!);
   }
 
   /** Whether a quorum of voters has been heard from recently (check-quorum). */
@@ -79,6 +82,7 @@ export class ProgressTracker {
   resetTo(cs: ConfState, next: number): void {
     this.voters = new Set(cs.voters);
     this.learners = new Set(cs.learners);
+    this.sortedIds = null;
     const old = this.progress;
     this.progress = new Map();
     for (const id of cs.voters) this.progress.set(id, old.get(id) ?? new Progress(0, next, this.maxInflight, false));

@@ -49,12 +49,14 @@ export class Disk {
 
   /** Appends entries, replacing any suffix from the first one's index on (a WAL replay does the same). */
   append(ents: Entry[]): void {
-    const fresh = ents.filter((e) => e.index > this.snapshot.metadata.index);
-    if (fresh.length === 0) return;
-    const first = fresh[0]!.index;
-    const keep = first - this.snapshot.metadata.index - 1;
-    if (keep > this.entries.length) throw new Error(`disk: gap appending at ${first}, have ${this.lastIndex()}`);
-    this.entries = this.entries.slice(0, keep).concat(fresh);
+    const snapIndex = this.snapshot.metadata.index;
+    for (const e of ents) {
+      if (e.index <= snapIndex) continue;
+      const pos = e.index - snapIndex - 1;
+      if (pos > this.entries.length) throw new Error(`disk: gap appending at ${e.index}, have ${this.lastIndex()}`);
+      if (pos < this.entries.length) this.entries.length = pos; // a conflicting suffix is replaced
+      this.entries.push(e);
+    }
   }
 
   setHardState(hs: HardState): void {

@@ -28,8 +28,8 @@ export interface NetworkFaults {
 export class Network {
   private queue: InFlight[] = [];
   private seq = 0;
-  /** Directed links that drop everything: "from>to". */
-  private blocked = new Set<string>();
+  /** Directed links that drop everything (see link()). */
+  private blocked = new Set<number>();
   faults: NetworkFaults;
   sent = 0;
   dropped = 0;
@@ -38,8 +38,9 @@ export class Network {
     this.faults = faults;
   }
 
-  private static link(from: NodeId, to: NodeId): string {
-    return `${from}>${to}`;
+  /** A number naming the directed link; simulated ids are small (< 2^20). */
+  private static link(from: NodeId, to: NodeId): number {
+    return Number(from) * 0x100000 + Number(to);
   }
 
   isBlocked(from: NodeId, to: NodeId): boolean {
@@ -81,7 +82,7 @@ export class Network {
   }
 
   /** Latest delivery time scheduled per link, to keep links FIFO. */
-  private linkTail = new Map<string, number>();
+  private linkTail = new Map<number, number>();
 
   private enqueue(now: number, msg: Message): void {
     const delay = 1 + (this.faults.maxDelay > 0 ? this.rng.intn(this.faults.maxDelay + 1) : 0);

@@ -157,8 +157,9 @@ export class SimNode {
     if (rd.hardState) storage.setHardState(rd.hardState);
 
     // A leader may ship its appends while its own fsync runs (etcd does); nothing else may leave yet.
-    const early = rd.messages.filter((m) => m.type === MessageType.App && raw.raft.state === StateRole.Leader);
-    for (const m of early) env.send(m);
+    const leaderNow = raw.raft.state === StateRole.Leader;
+    const isEarly = (m: Message): boolean => leaderNow && m.type === MessageType.App;
+    for (const m of rd.messages) if (isEarly(m)) env.send(m);
 
     // 2. Crash before fsync: the disk keeps at most a torn prefix of the new entries.
     if (this.params.crashInReadyChance > 0 && env.faultsEnabled() && env.rng.chance(this.params.crashInReadyChance)) {
@@ -182,7 +183,7 @@ export class SimNode {
     }
 
     // 4. Now everything else may be sent.
-    for (const m of rd.messages) if (!early.includes(m)) env.send(m);
+    for (const m of rd.messages) if (!isEarly(m)) env.send(m);
 
     // 5. Apply.
     if (rd.snapshot) {

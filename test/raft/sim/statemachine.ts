@@ -39,9 +39,16 @@ export function decodeAppState(b: Uint8Array): AppState {
   return { digest, removed };
 }
 
+/** ASCII text to bytes (cheaper than TextEncoder for the short ids used here). */
+export function asciiBytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
 /** Proposal payloads: "v" + a client sequence number, so the checker can tell them apart. */
 export function encodeValue(seq: number): Uint8Array {
-  return new TextEncoder().encode(`v${seq}`);
+  return asciiBytes(`v${seq}`);
 }
 
 export function valueKey(data: Uint8Array): string {

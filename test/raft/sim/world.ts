@@ -7,9 +7,9 @@ import {
   ConfChangeType,
   type Message,
   MessageType,
+  ProposalDroppedError,
   MESSAGE_TYPE_NAMES,
   type NodeId,
-  ProposalDroppedError,
   type RaftMutations,
   Sfc32,
   decodeMessage,
@@ -18,7 +18,7 @@ import {
 import { Checker, Violation } from './checker.js';
 import { Network } from './network.js';
 import { type NodeEnv, type NodeParams, SimNode } from './node.js';
-import { encodeValue } from './statemachine.js';
+import { asciiBytes, encodeValue } from './statemachine.js';
 
 export interface SimOptions {
   voters: number;
@@ -211,9 +211,19 @@ export class World implements NodeEnv {
 
   private deliver(m: Message): void {
     const to = this.nodes.get(m.to);
-    if (to === undefined || !to.alive || this.net.isBlocked(m.from, m.to) || to.removedPeers.has(m.from)) {
-      // etcd's transport also refuses messages from members it knows were removed.
+    if (to === undefined || !to.alive || this.net.isBlocked(m.from, m.to)) {
       this.onDropped(m);
+      return;
+    }
+    if (to.removedPeers.has(m.from)) {
+      // etcd's transport refuses messages from members it knows were removed (HTTP 410
+      // Gone), and a member told so shuts itself down: it would only disrupt elections.
+      const sender = this.nodes.get(m.from);
+      if (sender?.alive) {
+        sender.crash();
+        sender.stopped = true;
+        this.trace(`${sender.id} stops (told it was removed)`);
+      }
       return;
     }
     if (this.traceEnabled && m.type !== MessageType.Heartbeat && m.type !== MessageType.HeartbeatResp) {
@@ -324,15 +334,20 @@ export class World implements NodeEnv {
   }
 
   private propose(key: string, seq: number): void {
+    this.outstanding.set(key, { seq, lastTry: this.time });
     const n = this.pick(this.liveNodes());
     if (!n) return;
-    this.outstanding.set(key, { seq, lastTry: this.time });
-    try {
-      n.raw!.propose(encodeValue(seq));
-    } catch (e) {
-      if (!(e instanceof ProposalDroppedError)) throw e;
+    if (n.raw!.tryPropose(encodeValue(seq))) {
+      n.afterInput();
+      return;
     }
     n.afterInput();
+    // Like etcd's client, fail over to another endpoint: the one that says it leads.
+    const l = this.leader();
+    if (l && l !== n) {
+      l.raw!.tryPropose(encodeValue(seq));
+      l.afterInput();
+    }
   }
 
   private clientActions(): void {
@@ -354,10 +369,7 @@ export class World implements NodeEnv {
       if (n) {
         const ctx = `r${this.nextRead++}`;
         this.checker.onReadIssued(ctx, this.time);
-        try {
-          n.raw!.readIndex(new TextEncoder().encode(ctx));
-        } catch (e) {
-          if (!(e instanceof ProposalDroppedError)) throw e;
+        if (!n.raw!.tryReadIndex(asciiBytes(ctx))) {
           this.checker.onReadDropped(ctx);
         }
         n.afterInput();
