@@ -17,13 +17,28 @@ export interface BenchResult {
 
 const quietLogger = { info: () => {}, warn: () => {} };
 
-/** Runs `body` against a fresh WAL in a temp dir for about `ms` milliseconds. */
-async function withWal(preallocate: boolean, body: (wal: Wal) => Promise<void>): Promise<void> {
+const SEGMENT = 8 * 1024 * 1024;
+
+/**
+ * Runs `body` against a fresh WAL in a temp dir, after writing a bit more than one segment
+ * so the measurement runs in steady state: in a preallocated segment when preallocation
+ * is on (the first segment never is), in an appended one when it is off.
+ */
+async function withWal(preallocate: boolean, body: (wal: Wal, next: number) => Promise<void>): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'tsetcd-walbench-'));
   try {
-    const wal = await Wal.create(join(root, 'wal'), new Uint8Array(16), { logger: quietLogger, preallocate });
+    const wal = await Wal.create(join(root, 'wal'), new Uint8Array(16), {
+      logger: quietLogger,
+      preallocate,
+      segmentSizeBytes: SEGMENT,
+    });
     try {
-      await body(wal);
+      let next = 1;
+      for (let written = 0; written < SEGMENT * 1.1; written += 1000 * 300) {
+        await wal.saveAndSync(null, makeEntries(next, 1000, 300));
+        next += 1000;
+      }
+      await body(wal, next);
     } finally {
       await wal.close();
     }
@@ -41,8 +56,8 @@ function makeEntries(first: number, count: number, size: number): WalEntry[] {
 async function sequential(perSync: number, size: number, ms: number, preallocate: boolean): Promise<[number, number]> {
   let syncs = 0;
   let elapsed = 0;
-  await withWal(preallocate, async (wal) => {
-    let next = 1;
+  await withWal(preallocate, async (wal, first) => {
+    let next = first;
     const start = performance.now();
     const deadline = start + ms;
     // bounded: stops at the deadline or after 1e6 syncs, whichever comes first
@@ -59,8 +74,8 @@ async function sequential(perSync: number, size: number, ms: number, preallocate
 async function concurrent(writers: number, size: number, ms: number): Promise<number> {
   let acks = 0;
   let elapsed = 0;
-  await withWal(true, async (wal) => {
-    let next = 1;
+  await withWal(true, async (wal, first) => {
+    let next = first;
     const start = performance.now();
     const deadline = start + ms;
     const worker = async (): Promise<void> => {

@@ -60,7 +60,10 @@ export class Preallocator {
     const path = join(this.dir, `prealloc.${process.pid}.${this.counter++}.tmp`);
     const fh = await open(path, 'w+', 0o600);
     try {
-      await zeroFill(fh, 0, this.size, () => this.closed);
+      const zeros = Buffer.alloc(Math.min(CHUNK, this.size));
+      for (let off = 0; off < this.size && !this.closed; off += zeros.length) {
+        await fh.write(zeros, 0, Math.min(zeros.length, this.size - off), off);
+      }
       await fh.sync();
       return { fh, path };
     } catch (err) {
@@ -71,10 +74,3 @@ export class Preallocator {
   }
 }
 
-/** Writes zeros over [from, to) in 1 MiB steps; stops early once `stop()` says so. */
-export async function zeroFill(fh: FileHandle, from: number, to: number, stop: () => boolean = () => false): Promise<void> {
-  const zeros = Buffer.alloc(Math.min(CHUNK, Math.max(0, to - from)));
-  for (let off = from; off < to && !stop(); off += zeros.length) {
-    await fh.write(zeros, 0, Math.min(zeros.length, to - off), off);
-  }
-}

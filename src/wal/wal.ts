@@ -31,7 +31,7 @@ import {
 import { WalCorruptionError, WalError, WalTornTailError } from './errors.js';
 import { fsyncDir, writeFully } from './fsutil.js';
 import { DirLock, isCode } from './lock.js';
-import { Preallocator, zeroFill } from './prealloc.js';
+import { Preallocator } from './prealloc.js';
 import { RecordType } from './record.js';
 import { Replay } from './replay.js';
 import { listSegments, segmentName } from './segments.js';
@@ -44,8 +44,8 @@ export interface WalOptions {
   /** Start a new segment once the current one reaches this many bytes. Default 64 MiB. */
   segmentSizeBytes?: number;
   /**
-   * Zero-fill segments ahead of use (see prealloc.ts): the first one at create, each next
-   * one in the background once the tail is half full. Default true.
+   * Zero-fill each next segment in the background once the tail is half full (see
+   * prealloc.ts). Default true.
    */
   preallocate?: boolean;
   /** Where repairs and segment changes are reported. Default: JSON lines on stderr. */
@@ -178,14 +178,10 @@ export class Wal {
     enc.metadata(metadata);
     const fh = await openFile(join(tmp, segmentName(0, 0)), 'wx', 0o600);
     try {
-      const header = enc.detach().bytes;
-      await writeFully(fh, header, 0);
-      if (opts.preallocate ?? true) {
-        await zeroFill(fh, header.length, opts.segmentSizeBytes ?? DEFAULT_SEGMENT_SIZE);
-        await fh.sync(); // the allocation too, not just the data
-      } else {
-        await (opts.datasync ?? defaultDatasync)(fh);
-      }
+      // Not preallocated: zero-filling 64 MiB here would make every first start (and
+      // every test that creates a member) wait for it. Later segments are prepared ahead.
+      await writeFully(fh, enc.detach().bytes, 0);
+      await (opts.datasync ?? defaultDatasync)(fh);
     } finally {
       await fh.close();
     }
