@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { Engine, type EnginePlan, type RawResult } from './engine.js';
 import type { FromWorker } from './load-worker.js';
 import type { OpSpec } from './requests.js';
+import { machineBusySeconds, processCpuSeconds } from './servers.js';
 
 export type { OpSpec } from './requests.js';
 
@@ -29,6 +30,8 @@ export interface LoadSpec {
   workers?: number;
   requestTimeoutMs?: number;
   seed?: number;
+  /** The server's PID, to report its CPU use during the timed phase (Linux /proc). */
+  serverPid?: number;
 }
 
 export interface LatencySummary {
@@ -56,6 +59,10 @@ export interface LoadResult {
   latencyMs: LatencySummary;
   /** CPU the generator process used during the timed phase, in cores (1.0 = one full core). */
   generatorCores: number;
+  /** CPU the server used during the timed phase, in cores (needs serverPid). */
+  serverCores: number | undefined;
+  /** CPU all other processes used meanwhile (machine busy + steal - server - generator). */
+  otherCores: number | undefined;
   bytesIn: number;
 }
 
@@ -125,7 +132,28 @@ export function planShares(spec: LoadSpec, threads: number): EnginePlan[] {
   return plans;
 }
 
-function merge(spec: LoadSpec, workers: number, raws: RawResult[], cpuMicros: number): LoadResult {
+/** CPU counters read right before and right after the timed phase. */
+class CpuWindow {
+  private readonly self = process.cpuUsage();
+  private readonly server: number | undefined;
+  private readonly busy = machineBusySeconds();
+  constructor(private readonly pid: number | undefined) {
+    this.server = pid === undefined ? undefined : processCpuSeconds(pid);
+  }
+  /** Seconds used since construction: [generator, server, whole machine]. */
+  close(): [number, number | undefined, number | undefined] {
+    const d = process.cpuUsage(this.self);
+    const server = this.pid === undefined ? undefined : processCpuSeconds(this.pid);
+    const busy = machineBusySeconds();
+    return [
+      (d.user + d.system) / 1e6,
+      server !== undefined && this.server !== undefined ? server - this.server : undefined,
+      busy !== undefined && this.busy !== undefined ? busy - this.busy : undefined,
+    ];
+  }
+}
+
+function merge(spec: LoadSpec, workers: number, raws: RawResult[], cpu: [number, number | undefined, number | undefined]): LoadResult {
   let ok = 0;
   let errors = 0;
   let bytesIn = 0;
@@ -151,6 +179,13 @@ function merge(spec: LoadSpec, workers: number, raws: RawResult[], cpuMicros: nu
     off += r.latenciesNs.length;
   }
   const elapsedS = start !== undefined && end !== undefined ? Number(end - start) / 1e9 : 0;
+  const perS = (v: number | undefined): number | undefined => (v === undefined || elapsedS <= 0 ? undefined : v / elapsedS);
+  const [genS, serverS, busyS] = cpu;
+  const generatorCores = perS(genS) ?? 0;
+  const serverCores = perS(serverS);
+  const busy = perS(busyS);
+  // /proc/stat ticks are coarse (10 ms): clamp the small negative a short load can show.
+  const otherCores = busy === undefined ? undefined : Math.max(0, busy - generatorCores - (serverCores ?? 0));
   return {
     name: spec.name,
     clients: spec.clients,
@@ -163,14 +198,11 @@ function merge(spec: LoadSpec, workers: number, raws: RawResult[], cpuMicros: nu
     elapsedS,
     rps: elapsedS > 0 ? ok / elapsedS : 0,
     latencyMs: summarize(all),
-    generatorCores: elapsedS > 0 ? cpuMicros / 1e6 / elapsedS : 0,
+    generatorCores,
+    serverCores,
+    otherCores,
     bytesIn,
   };
-}
-
-function cpuMicrosSince(before: NodeJS.CpuUsage): number {
-  const d = process.cpuUsage(before);
-  return d.user + d.system;
 }
 
 /** Runs one load to completion. Connection setup happens before the timed phase. */
@@ -179,9 +211,9 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   if (workers === 0) {
     const engine = await Engine.connect(planShares(spec, 1)[0]!);
     try {
-      const cpu = process.cpuUsage();
+      const cpu = new CpuWindow(spec.serverPid);
       const raw = await engine.run();
-      return merge(spec, 0, [raw], cpuMicrosSince(cpu));
+      return merge(spec, 0, [raw], cpu.close());
     } finally {
       engine.close();
     }
@@ -200,12 +232,12 @@ async function runInWorkers(spec: LoadSpec, plans: EnginePlan[]): Promise<LoadRe
       WORKER_READY_TIMEOUT_MS,
       'load workers did not connect',
     );
-    const cpu = process.cpuUsage();
+    const cpu = new CpuWindow(spec.serverPid);
     for (const w of threads) w.postMessage({ type: 'go' });
     const done = await Promise.all(inbox.map((q) => q.next('done')));
-    const cpuMicros = cpuMicrosSince(cpu);
+    const used = cpu.close();
     const raws = done.map((m) => (m.type === 'done' ? m.result : unreachable()));
-    return merge(spec, threads.length, raws, cpuMicros);
+    return merge(spec, threads.length, raws, used);
   } finally {
     await Promise.all(threads.map((w) => w.terminate()));
   }

@@ -5,13 +5,12 @@ import type { LoadResult } from './load.js';
 import type { MicroResult } from './micro.js';
 import type { ServerKind } from './servers.js';
 
-export interface LoadRow extends LoadResult {
-  /** CPU the server process used during the load, in cores (from /proc; undefined if unreadable). */
-  serverCores: number | undefined;
-}
+export type LoadRow = LoadResult;
 
 export interface ServerRun {
   kind: ServerKind;
+  /** 1-based; with --rounds N each server runs N times, alternating kinds. */
+  round: number;
   /** GET /version from the running server. */
   version?: unknown;
   /** Set if the server could not be started or the run was cut short. */
@@ -100,14 +99,18 @@ export function renderProblems(runs: readonly ServerRun[]): string[] {
 
 /** CPU use per load — shows who was saturated (2 cores shared by generator and server). */
 export function renderCpu(loads: readonly LoadDescription[], runs: readonly ServerRun[]): string {
-  const table = new Table({ head: ['load', ...runs.map((r) => `${r.kind}: server / generator cores`)], style: { head: [], border: [] } });
+  const table = new Table({
+    head: ['load', ...runs.map((r) => `${r.kind}: server / generator / others`)],
+    style: { head: [], border: [] },
+  });
   for (const l of loads) {
     table.push([
       l.title,
       ...runs.map((r) => {
         const x = r.loads[l.id];
         if (x === undefined || 'failed' in x) return '-';
-        return `${x.serverCores === undefined ? '?' : x.serverCores.toFixed(2)} / ${x.generatorCores.toFixed(2)}`;
+        const f = (v: number | undefined): string => (v === undefined ? '?' : v.toFixed(2));
+        return `${f(x.serverCores)} / ${f(x.generatorCores)} / ${f(x.otherCores)}`;
       }),
     ]);
   }
@@ -124,4 +127,31 @@ export function renderMicro(results: readonly MicroResult[]): string {
     for (const m of r.metrics) table.push([r.suite, m.name, Number.isInteger(m.value) ? fmtInt(m.value) : m.value.toPrecision(4), m.unit]);
   }
   return table.toString();
+}
+
+/**
+ * One run per server kind for the table: per load, the round with the median throughput
+ * (rounds alternate between servers, so a burst of background load hits one round of one
+ * server, and the median discards it).
+ */
+export function medianRuns(runs: readonly ServerRun[]): ServerRun[] {
+  const out: ServerRun[] = [];
+  for (const kind of [...new Set(runs.map((r) => r.kind))]) {
+    const mine = runs.filter((r) => r.kind === kind);
+    const merged: ServerRun = { kind, round: 0, loads: {} };
+    const errors = mine.flatMap((r) => (r.error === undefined ? [] : [`round ${r.round}: ${r.error}`]));
+    if (errors.length > 0) merged.error = errors.join('; ');
+    const ids = [...new Set(mine.flatMap((r) => Object.keys(r.loads)))];
+    for (const id of ids) {
+      const rows = mine.map((r) => r.loads[id]).filter((x): x is LoadRow | { failed: string } => x !== undefined);
+      const good = rows.filter((x): x is LoadRow => !('failed' in x)).sort((a, b) => a.rps - b.rps);
+      // Lower median for an even count: never flatter a server.
+      merged.loads[id] = good.length > 0 ? good[Math.floor((good.length - 1) / 2)]! : rows[0]!;
+    }
+    const cp = mine.find((r) => r.checkPerf !== undefined)?.checkPerf;
+    if (cp !== undefined) merged.checkPerf = cp;
+    merged.version = mine.find((r) => r.version !== undefined)?.version;
+    out.push(merged);
+  }
+  return out;
 }

@@ -8,10 +8,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runCheckPerf } from './checkperf.js';
-import { runLoad, type LoadSpec, type OpSpec } from './load.js';
+import { runLoad, type OpSpec } from './load.js';
 import { runMicroBenchmarks, type MicroResult } from './micro.js';
-import { renderCpu, renderMicro, renderProblems, renderTable, type LoadDescription, type LoadRow, type ServerRun } from './report.js';
-import { processCpuSeconds, SERVER_KINDS, startServer, type RunningServer, type ServerKind } from './servers.js';
+import { medianRuns, renderCpu, renderMicro, renderProblems, renderTable, type LoadDescription, type ServerRun } from './report.js';
+import { SERVER_KINDS, startServer, type RunningServer, type ServerKind } from './servers.js';
 
 interface Options {
   quick: boolean;
@@ -19,17 +19,20 @@ interface Options {
   /** Load-generator threads (see bench/load.ts); 0 = the main thread. */
   workers: number;
   durationMs: number;
+  /** Each server runs this many times, alternating; the table shows the median round. */
+  rounds: number;
   checkPerf: boolean;
   micro: boolean;
 }
 
-const USAGE = 'usage: node dist/bench/run.js [--quick] [--only etcd|tsetcd] [--workers N] [--duration SEC] [--skip-check-perf] [--skip-micro]';
+const USAGE =
+  'usage: node dist/bench/run.js [--quick] [--only etcd|tsetcd] [--workers N] [--duration SEC] [--rounds N] [--skip-check-perf] [--skip-micro]';
 
 /** Default generator threads: measured on the 2-core machine, see BENCHMARKS.md. */
 const DEFAULT_WORKERS = 0;
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { quick: false, only: undefined, workers: DEFAULT_WORKERS, durationMs: 10_000, checkPerf: true, micro: true };
+  const o: Options = { quick: false, only: undefined, workers: DEFAULT_WORKERS, durationMs: 10_000, rounds: 1, checkPerf: true, micro: true };
   let duration: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split(/=(.*)/s, 2) as [string, string | undefined];
@@ -58,6 +61,12 @@ function parseArgs(argv: readonly string[]): Options {
         const v = Number(value());
         if (!Number.isFinite(v) || v <= 0 || v > 600) throw new Error(`--duration must be seconds in (0, 600]`);
         duration = v * 1000;
+        break;
+      }
+      case '--rounds': {
+        const v = Number(value());
+        if (!Number.isInteger(v) || v < 1 || v > 20) throw new Error(`--rounds must be an integer 1..20`);
+        o.rounds = v;
         break;
       }
       case '--skip-check-perf':
@@ -135,16 +144,8 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-async function measured(server: RunningServer, spec: LoadSpec): Promise<LoadRow> {
-  const before = processCpuSeconds(server.pid);
-  const r = await runLoad(spec);
-  const after = processCpuSeconds(server.pid);
-  const serverCores = before !== undefined && after !== undefined && r.elapsedS > 0 ? (after - before) / r.elapsedS : undefined;
-  return { ...r, serverCores };
-}
-
-async function benchServer(kind: ServerKind, o: Options): Promise<ServerRun> {
-  const run: ServerRun = { kind, loads: {} };
+async function benchServer(kind: ServerKind, round: number, o: Options): Promise<ServerRun> {
+  const run: ServerRun = { kind, round, loads: {} };
   let server: RunningServer;
   log(`starting ${kind}`);
   try {
@@ -186,7 +187,7 @@ async function benchServer(kind: ServerKind, o: Options): Promise<ServerRun> {
       }
       log(`${kind}: ${l.title} for ${o.durationMs / 1000} s`);
       try {
-        const row = await measured(server, { ...base, ...l, name: l.id, durationMs: o.durationMs });
+        const row = await runLoad({ ...base, ...l, name: l.id, durationMs: o.durationMs, serverPid: server.pid });
         run.loads[l.id] = row;
         log(`${kind}: ${l.id}: ${Math.round(row.rps)} req/s, p99 ${row.latencyMs.p99.toFixed(2)} ms, ${row.errors} errors`);
       } catch (err) {
@@ -194,7 +195,8 @@ async function benchServer(kind: ServerKind, o: Options): Promise<ServerRun> {
         log(`${kind}: ${l.id} failed: ${errorText(err)}`);
       }
     }
-    if (o.checkPerf) {
+    // check perf runs ~60 s at a fixed pace: once per server is enough.
+    if (o.checkPerf && round === 1) {
       log(`${kind}: etcdctl check perf --load=s (about 60 s)`);
       try {
         run.checkPerf = await runCheckPerf(server.clientUrl, 's');
@@ -229,20 +231,26 @@ async function main(): Promise<number> {
   process.stdout.on('error', () => {});
   const startedAt = new Date().toISOString();
   const runs: ServerRun[] = [];
-  for (const kind of SERVER_KINDS) {
-    if (o.only !== undefined && o.only !== kind) continue;
-    runs.push(await benchServer(kind, o));
+  for (let round = 1; round <= o.rounds; round++) {
+    for (const kind of SERVER_KINDS) {
+      if (o.only !== undefined && o.only !== kind) continue;
+      if (o.rounds > 1) log(`round ${round}/${o.rounds}`);
+      runs.push(await benchServer(kind, round, o));
+    }
   }
+  const shown = medianRuns(runs);
   let micro: MicroResult[] = [];
   if (o.micro) {
     log('micro-benchmarks: raft, wal, mvcc');
     micro = await runMicroBenchmarks();
   }
 
-  console.log(`\nServer loads (${o.durationMs / 1000} s each, generator threads: ${o.workers === 0 ? 'main thread' : o.workers}; ratio = tsetcd/etcd throughput)`);
-  console.log(renderTable(LOADS, runs));
-  console.log('\nCPU during each load (cores; the machine has ' + cpus().length + ')');
-  console.log(renderCpu(LOADS, runs));
+  const rounds = o.rounds > 1 ? `, median of ${o.rounds} rounds` : '';
+  const threads = o.workers === 0 ? 'main thread' : `${o.workers} worker threads`;
+  console.log(`\nServer loads (${o.durationMs / 1000} s each${rounds}; generator: ${threads}; ratio = tsetcd/etcd throughput)`);
+  console.log(renderTable(LOADS, shown));
+  console.log(`\nCPU during each load, in cores (the machine has ${cpus().length}; "others" = every other process)`);
+  console.log(renderCpu(LOADS, shown));
   const problems = renderProblems(runs);
   if (problems.length > 0) console.log('\nProblems:\n  ' + problems.join('\n  '));
   if (o.micro) {
@@ -261,6 +269,7 @@ async function main(): Promise<number> {
     keySpace: KEY_SPACE,
     valueSize: VALUE_SIZE,
     loads: LOADS,
+    summary: shown,
     runs,
     micro,
   };

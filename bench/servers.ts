@@ -194,3 +194,20 @@ export function processCpuSeconds(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * Busy CPU seconds of the whole machine so far (all CPUs, from /proc/stat). Busy minus
+ * what the server and the generator used is what other processes took during a load:
+ * on a shared 2-core machine that is the first thing to check before trusting a number.
+ */
+export function machineBusySeconds(): number | undefined {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal ...: idle and iowait are not busy.
+    const busy = f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!;
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    return busy / clockTicks;
+  } catch {
+    return undefined;
+  }
+}
