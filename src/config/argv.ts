@@ -13,7 +13,8 @@
 import { usageError } from './errors.js';
 import type { FlagSpec, FlagValue } from './flags.js';
 import { GoParseError } from './goparse.js';
-import { parseFlagText, type ConfigNotice } from './setflag.js';
+import type { ConfigNotice } from './notice.js';
+import { parseFlagText } from './setflag.js';
 
 export interface ParsedArgs {
   /** Values of flags given on the command line, by flag name. */

@@ -9,7 +9,8 @@
 import { invalidConfig } from './errors.js';
 import { FLAGS, flagToEnv, type FlagSpec, type FlagValue } from './flags.js';
 import { GoParseError } from './goparse.js';
-import { parseFlagText, type ConfigNotice } from './setflag.js';
+import type { ConfigNotice } from './notice.js';
+import { parseFlagText } from './setflag.js';
 
 export interface EnvResult {
   /** Flag values taken from the environment, by flag name. */

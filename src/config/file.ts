@@ -16,7 +16,8 @@ import { parseAllDocuments } from 'yaml';
 import { invalidConfig } from './errors.js';
 import { FLAGS, type FlagSpec, type FlagValue } from './flags.js';
 import { GoParseError } from './goparse.js';
-import { parseFlagText, type ConfigNotice } from './setflag.js';
+import type { ConfigNotice } from './notice.js';
+import { parseFlagText } from './setflag.js';
 
 export interface FileResult {
   readonly values: Map<string, FlagValue>;

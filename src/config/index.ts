@@ -14,7 +14,7 @@ import { FLAGS, FLAGS_BY_NAME, flagToEnv, type FlagValue } from './flags.js';
 import { loadConfigFile } from './file.js';
 import { flagsHelpText, USAGE_TEXT } from './help.js';
 import { resolveConfig } from './resolve.js';
-import type { ConfigNotice } from './setflag.js';
+import type { ConfigNotice } from './notice.js';
 import type { ServerConfig, ValueSource } from './types.js';
 import { formatZapLine } from '../log/zap-format.js';
 

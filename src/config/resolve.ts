@@ -4,97 +4,43 @@
  * is etcd's), then the defaults etcd fills in at startup (data dir, initial cluster from the name,
  * snapshot count 0, quota 0), then tsetcd's own rules about flags it does not implement.
  */
-import { isIP } from 'node:net';
 import { invalidConfig } from './errors.js';
-import { FLAGS, FLAGS_BY_NAME, MULTI_MEMBER_CLUSTERS, type FlagSpec, type FlagValue } from './flags.js';
-import { GoParseError, parseGoDuration } from './goparse.js';
-import type { ConfigNotice } from './setflag.js';
-import type { AutoCompaction, LogLevel, ServerConfig, TlsConfig, ValueSource } from './types.js';
+import { resolveAutoCompaction } from './compaction.js';
+import { MULTI_MEMBER_CLUSTERS } from './flags.js';
+import { GoParseError } from './goparse.js';
+import { resolveLogging } from './logging-flags.js';
+import type { ConfigNotice } from './notice.js';
+import { FlagReader, type RawConfig } from './reader.js';
+import { flagStatusNotices } from './status.js';
+import { validateLikeEtcd } from './validate.js';
+import type { ServerConfig, TlsConfig } from './types.js';
 import { formatInitialCluster, parseInitialCluster, type ServerURL } from './urls.js';
 
 export const DEFAULT_QUOTA_BACKEND_BYTES = 2 * 1024 * 1024 * 1024;
 /** Above this etcd warns that performance may degrade. */
 export const MAX_QUOTA_BACKEND_BYTES = 8 * 1024 * 1024 * 1024;
-const MAX_ELECTION_MS = 50000;
 const DEFAULT_SNAPSHOT_COUNT = 100000;
 const DEFAULT_INITIAL_CLUSTER = 'default=http://localhost:2380';
-const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'dpanic', 'panic', 'fatal'];
-
-export interface RawConfig {
-  /** Final value of every flag (defaults included). */
-  readonly values: ReadonlyMap<string, FlagValue>;
-  readonly sources: ReadonlyMap<string, ValueSource>;
-  readonly notices: readonly ConfigNotice[];
-  readonly configFile: string | null;
-}
 
 export function resolveConfig(raw: RawConfig): ServerConfig {
   const notices: ConfigNotice[] = [...raw.notices];
-  const v = (name: string): FlagValue => {
-    const spec = FLAGS_BY_NAME.get(name);
-    if (spec === undefined) throw new Error(`config: no flag named ${name}`);
-    return raw.values.get(name) ?? spec.defaultValue;
-  };
-  const str = (name: string): string => v(name) as string;
-  const bool = (name: string): boolean => v(name) as boolean;
-  const num = (name: string): number => v(name) as number;
-  const list = (name: string): readonly string[] => v(name) as readonly string[];
-  const urls = (name: string): readonly ServerURL[] => v(name) as readonly ServerURL[];
-  const isSet = (name: string): boolean => (raw.sources.get(name) ?? 'default') !== 'default';
+  const r = new FlagReader(raw);
+  const str = r.str.bind(r);
+  const bool = r.bool.bind(r);
+  const num = r.num.bind(r);
+  const list = r.list.bind(r);
+  const urls = r.urls.bind(r);
 
   // --- logging (etcd validates it first, since the logger reports everything else)
-  const logging = resolveLogging(str, bool, list, isSet, notices);
+  const logging = resolveLogging(r, notices);
 
-  // --- embed.Config.Validate, in etcd's order
-  checkBindURLs(urls('listen-peer-urls'));
-  checkBindURLs(urls('listen-client-urls'));
-  checkBindURLs(urls('listen-metrics-urls'));
-  checkHostURLs('--initial-advertise-peer-urls', urls('initial-advertise-peer-urls'));
-  checkHostURLs('--advertise-client-urls', urls('advertise-client-urls'));
-  for (const spec of FLAGS) {
-    if (spec.kind !== 'choice') continue;
-    const value = str(spec.name);
-    if (!(spec.choices ?? []).includes(value)) {
-      // The config file path reaches here unvalidated; etcd words this one specially.
-      throw invalidConfig(
-        spec.name === 'initial-cluster-state'
-          ? `unexpected clusterState ${JSON.stringify(value)}`
-          : `invalid value ${JSON.stringify(value)} for ${spec.name} (valid values: ${(spec.choices ?? []).join(', ')})`,
-      );
-    }
-  }
-  let initialCluster = str('initial-cluster');
-  const bootstrapModes = [str('discovery') !== '', initialCluster !== '', str('discovery-srv') !== ''];
-  if (bootstrapModes.filter(Boolean).length > 1) {
-    throw invalidConfig(
-      'multiple discovery or bootstrap flags are set. Choose one of "initial-cluster", "discovery" or "discovery-srv"',
-    );
-  }
-  const tickMs = num('heartbeat-interval');
-  const electionMs = num('election-timeout');
-  if (tickMs <= 0) throw invalidConfig(`--heartbeat-interval must be >0 (set to ${tickMs}ms)`);
-  if (electionMs <= 0) throw invalidConfig(`--election-timeout must be >0 (set to ${electionMs}ms)`);
-  if (5 * tickMs > electionMs) {
-    throw invalidConfig(
-      `--election-timeout[${electionMs}ms] should be at least as 5 times as --heartbeat-interval[${tickMs}ms]`,
-    );
-  }
-  if (electionMs > MAX_ELECTION_MS) {
-    throw invalidConfig(`--election-timeout[${electionMs}ms] is too long, and should be set less than ${MAX_ELECTION_MS}ms`);
-  }
-  if (urls('listen-client-urls').length > 0 && urls('advertise-client-urls').length === 0 && str('proxy') === 'off') {
-    throw invalidConfig('--advertise-client-urls is required when --listen-client-urls is set explicitly');
-  }
-  const compactionMode = str('auto-compaction-mode');
-  if (compactionMode !== '' && compactionMode !== 'periodic' && compactionMode !== 'revision') {
-    throw invalidConfig(`unknown auto-compaction-mode ${JSON.stringify(compactionMode)}`);
-  }
-  if (bool('experimental-enable-lease-checkpoint-persist') && !bool('experimental-enable-lease-checkpoint')) {
-    throw invalidConfig('setting experimental-enable-lease-checkpoint-persist requires experimental-enable-lease-checkpoint');
-  }
+  validateLikeEtcd(r);
 
   // --- what etcd settles at startup
-  const autoCompaction = resolveAutoCompaction(compactionMode, str('auto-compaction-retention'));
+  const autoCompaction = resolveAutoCompaction(str('auto-compaction-mode'), str('auto-compaction-retention'));
+  let initialCluster = str('initial-cluster');
+  const tickMs = num('heartbeat-interval');
+  const electionMs = num('election-timeout');
   const name = str('name');
   const advertisePeer = urls('initial-advertise-peer-urls');
   if (name !== 'default' && initialCluster === DEFAULT_INITIAL_CLUSTER && advertisePeer.length > 0) {
@@ -140,7 +86,7 @@ export function resolveConfig(raw: RawConfig): ServerConfig {
     const unix = urls(flag).find((u) => u.scheme === 'unix' || u.scheme === 'unixs');
     if (unix !== undefined) throw invalidConfig(`--${flag}: unix sockets are not supported by tsetcd yet (${unix.href})`);
   }
-  notices.push(...flagStatusNotices(raw, v));
+  notices.push(...flagStatusNotices(r));
 
   const tls = (side: 'client' | 'peer'): TlsConfig =>
     side === 'client'
@@ -217,130 +163,4 @@ export function resolveConfig(raw: RawConfig): ServerConfig {
     sources: raw.sources,
     notices,
   };
-}
-
-function resolveLogging(
-  str: (n: string) => string,
-  bool: (n: string) => boolean,
-  list: (n: string) => readonly string[],
-  isSet: (n: string) => boolean,
-  notices: ConfigNotice[],
-): { level: LogLevel; outputs: readonly string[] } {
-  let outputs = list('log-outputs');
-  if (isSet('log-output')) {
-    if (isSet('log-outputs')) throw invalidConfig("both '--log-output' and '--log-outputs' are set; only set '--log-outputs'");
-    notices.push({ level: 'warn', msg: "'--log-output' flag has been deprecated! Please use '--log-outputs'!" });
-    outputs = list('log-output');
-  }
-  const logger = str('logger');
-  if (logger === 'capnslog') {
-    notices.push({
-      level: 'warn',
-      msg: "[WARNING] Deprecated '--logger=capnslog' flag is set; use '--logger=zap' flag instead",
-      fields: { note: 'tsetcd has no capnslog format and logs as --logger=zap' },
-    });
-  } else if (logger !== 'zap') {
-    throw invalidConfig(`unknown logger option ${JSON.stringify(logger)}`);
-  }
-  const levelText = str('log-level');
-  if (!(LOG_LEVELS as readonly string[]).includes(levelText)) {
-    // etcd 3.4 panics here; a clear error is kinder and keeps the exit code non-zero.
-    throw invalidConfig(`unknown level ${JSON.stringify(levelText)}`);
-  }
-  let level = levelText as LogLevel;
-  if (bool('debug')) {
-    notices.push({ level: 'warn', msg: "[WARNING] Deprecated '--debug' flag is set to true (use '--log-level=debug' instead" });
-    // Under etcd 3.4's default logger (capnslog) --debug meant debug-level logs; keep that.
-    if (!isSet('log-level')) level = 'debug';
-  }
-  if (outputs.length === 0) outputs = ['default'];
-  if (outputs.length > 1 && outputs.includes('default')) {
-    throw invalidConfig('multi logoutput for "default" is not supported yet');
-  }
-  if (outputs.includes('systemd/journal')) {
-    throw invalidConfig('--log-outputs=systemd/journal is not supported by tsetcd; log to stderr and let journald capture it');
-  }
-  return { level, outputs };
-}
-
-/** Listen URLs must name an IP address or "localhost": we bind them, and DNS names may change. */
-function checkBindURLs(list: readonly ServerURL[]): void {
-  for (const u of list) {
-    if (u.scheme === 'unix' || u.scheme === 'unixs') continue;
-    if (u.hostname === 'localhost') continue;
-    if (isIP(u.hostname) === 0) throw invalidConfig(`expected IP in URL for binding (${u.href})`);
-  }
-}
-
-function checkHostURLs(flag: string, list: readonly ServerURL[]): void {
-  const bad = list.find((u) => u.hostname === '');
-  if (bad !== undefined) {
-    const all = list.map((u) => u.href).join(',');
-    throw invalidConfig(`${flag} ${JSON.stringify(all)} must be "host:port" (unexpected empty host (${bad.href}))`);
-  }
-}
-
-/**
- * etcd's parseCompactionRetention: a plain non-negative integer is hours in periodic mode and
- * revisions in revision mode; anything else must be a Go duration (periodic mode only — etcd
- * would read "5m" in revision mode as 300000000000 revisions, which we refuse).
- */
-export function resolveAutoCompaction(mode: string, retention: string): AutoCompaction {
-  const text = retention === '' ? '0' : retention;
-  const isCount = /^[+-]?\d+$/.test(text) && Number(text) >= 0;
-  if (mode === 'revision') {
-    if (!isCount) {
-      throw invalidConfig(`--auto-compaction-retention ${JSON.stringify(retention)} must be a number of revisions in revision mode`);
-    }
-    return { mode: 'revision', retention: text, revisions: Number(text) };
-  }
-  let periodMs: number;
-  if (isCount) {
-    periodMs = Number(text) * 3_600_000;
-  } else {
-    try {
-      periodMs = parseGoDuration(text);
-    } catch {
-      throw invalidConfig(`error parsing CompactionRetention: time: invalid duration ${JSON.stringify(text)}`);
-    }
-    if (periodMs < 0) throw invalidConfig(`--auto-compaction-retention ${JSON.stringify(retention)} must not be negative`);
-  }
-  // etcd rejects an empty mode only once compaction is actually enabled.
-  if (mode === '' && periodMs !== 0) throw invalidConfig('unsupported compaction mode ');
-  return { mode: 'periodic', retention: text, periodMs };
-}
-
-/** Warnings for inactive flags and errors for unsupported ones, when set to a non-default value. */
-function flagStatusNotices(raw: RawConfig, v: (name: string) => FlagValue): ConfigNotice[] {
-  const out: ConfigNotice[] = [];
-  for (const spec of FLAGS) {
-    if (spec.status === 'active') continue;
-    if ((raw.sources.get(spec.name) ?? 'default') === 'default') continue;
-    const value = v(spec.name);
-    if (sameValue(value, spec.defaultValue)) continue;
-    if (spec.status === 'unsupported') {
-      throw invalidConfig(`--${spec.name} is not supported by tsetcd: ${spec.note ?? 'not implemented'}`);
-    }
-    out.push({
-      level: 'warn',
-      msg: 'flag is accepted for etcd compatibility but has no effect in tsetcd yet',
-      fields: { flag: `--${spec.name}`, value: displayValue(spec, value), reason: spec.note ?? '' },
-    });
-  }
-  return out;
-}
-
-export function displayValue(spec: FlagSpec, value: FlagValue): string | number | boolean {
-  if (Array.isArray(value)) {
-    return spec.kind === 'urls' ? (value as readonly ServerURL[]).map((u) => u.href).join(',') : value.join(',');
-  }
-  return value as string | number | boolean;
-}
-
-function sameValue(a: FlagValue, b: FlagValue): boolean {
-  if (Array.isArray(a) && Array.isArray(b)) {
-    const key = (x: unknown): string => (typeof x === 'object' && x !== null ? (x as ServerURL).href : String(x));
-    return a.length === b.length && a.every((x, i) => key(x) === key(b[i]));
-  }
-  return a === b;
 }

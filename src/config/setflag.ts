@@ -6,13 +6,6 @@ import type { FlagSpec, FlagValue } from './flags.js';
 import { GoParseError, parseGoBool, parseGoDuration, parseGoInt, parseGoUint, parseGoUint32 } from './goparse.js';
 import { parseServerURLs } from './urls.js';
 
-/** Something worth logging once the logger exists (it is configured by the very flags we parse). */
-export interface ConfigNotice {
-  readonly level: 'info' | 'warn';
-  readonly msg: string;
-  readonly fields?: Readonly<Record<string, unknown>>;
-}
-
 /**
  * Parses `text` for `spec`. `current` matters for URL lists, where etcd treats "" as "keep what
  * is there" rather than as an error. Throws GoParseError with Go's message.

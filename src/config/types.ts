@@ -3,10 +3,10 @@
  * cross-flag rule of etcd checked. Field names follow the flags (camelCase); units are in the
  * name where the flag's unit is not obvious.
  */
-import type { ConfigNotice } from './setflag.js';
+import type { ConfigNotice } from './notice.js';
 import type { ServerURL } from './urls.js';
 
-export type { ConfigNotice } from './setflag.js';
+export type { ConfigNotice } from './notice.js';
 export type { ServerURL, UrlScheme } from './urls.js';
 
 /** zap's levels, as etcd's --log-level accepts them. */
