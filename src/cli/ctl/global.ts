@@ -94,8 +94,22 @@ function checkedPath(ctx: RunContext, name: string): string | undefined {
   return v === '' ? undefined : v;
 }
 
-/** etcdctl clientConfigFromCmd: env, --debug, endpoints, TLS, auth, then the printer. */
+const configs = new WeakMap<RunContext, ClientConfig>();
+
+/**
+ * etcdctl clientConfigFromCmd: env, --debug, endpoints, TLS, auth, then the printer.
+ * Done once per command: applying the environment twice would see its own values as
+ * command-line flags and report a conflict.
+ */
 export function clientConfig(ctx: RunContext): ClientConfig {
+  const known = configs.get(ctx);
+  if (known !== undefined) return known;
+  const cfg = buildClientConfig(ctx);
+  configs.set(ctx, cfg);
+  return cfg;
+}
+
+function buildClientConfig(ctx: RunContext): ClientConfig {
   applyEnv(ctx);
   if (ctx.flags.bool('debug')) {
     for (const d of ctx.cmd.inheritedFlagDefs().sort((a, b) => (a.name < b.name ? -1 : 1))) {
