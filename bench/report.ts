@@ -97,19 +97,39 @@ export function renderProblems(runs: readonly ServerRun[]): string[] {
   return out;
 }
 
-/** CPU use per load — shows who was saturated (2 cores shared by generator and server). */
+/** Server CPU per successful request, in microseconds: robust to background load. */
+export function serverMicrosPerRequest(r: LoadRow | { failed: string } | undefined): number | undefined {
+  if (r === undefined || 'failed' in r || r.ok === 0 || r.serverCores === undefined) return undefined;
+  return (r.serverCores * r.elapsedS * 1e6) / r.ok;
+}
+
+/**
+ * CPU per load. Throughput on a shared 2-core machine moves with whatever else runs;
+ * the server's CPU time per request barely does, so it is the steadier comparison.
+ */
 export function renderCpu(loads: readonly LoadDescription[], runs: readonly ServerRun[]): string {
+  const by = (k: ServerKind): ServerRun | undefined => runs.find((r) => r.kind === k);
+  const kinds = runs.map((r) => r.kind);
   const table = new Table({
-    head: ['load', ...runs.map((r) => `${r.kind}: server / generator / others`)],
+    head: [
+      'load',
+      ...kinds.map((k) => `${k} server µs/req`),
+      'cost ratio',
+      ...kinds.map((k) => `${k} cores: server / generator / others`),
+    ],
     style: { head: [], border: [] },
   });
+  const f = (v: number | undefined): string => (v === undefined ? '?' : v.toFixed(2));
   for (const l of loads) {
+    const us = kinds.map((k) => serverMicrosPerRequest(by(k)?.loads[l.id]));
+    const [e, t] = [serverMicrosPerRequest(by('etcd')?.loads[l.id]), serverMicrosPerRequest(by('tsetcd')?.loads[l.id])];
     table.push([
       l.title,
-      ...runs.map((r) => {
-        const x = r.loads[l.id];
+      ...us.map((v) => (v === undefined ? '-' : fmtInt(v))),
+      ratioCell(t, e),
+      ...kinds.map((k) => {
+        const x = by(k)?.loads[l.id];
         if (x === undefined || 'failed' in x) return '-';
-        const f = (v: number | undefined): string => (v === undefined ? '?' : v.toFixed(2));
         return `${f(x.serverCores)} / ${f(x.generatorCores)} / ${f(x.otherCores)}`;
       }),
     ]);

@@ -249,7 +249,9 @@ async function main(): Promise<number> {
   const threads = o.workers === 0 ? 'main thread' : `${o.workers} worker threads`;
   console.log(`\nServer loads (${o.durationMs / 1000} s each${rounds}; generator: ${threads}; ratio = tsetcd/etcd throughput)`);
   console.log(renderTable(LOADS, shown));
-  console.log(`\nCPU during each load, in cores (the machine has ${cpus().length}; "others" = every other process)`);
+  console.log(
+    `\nCPU during each load (the machine has ${cpus().length} cores; "others" = every other process; cost ratio = tsetcd/etcd server CPU per request, lower is better)`,
+  );
   console.log(renderCpu(LOADS, shown));
   const problems = renderProblems(runs);
   if (problems.length > 0) console.log('\nProblems:\n  ' + problems.join('\n  '));
