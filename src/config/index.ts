@@ -129,7 +129,7 @@ export function defaultServerConfig(): ServerConfig {
 export function formatConfigError(err: ConfigError, now: Date = new Date()): string {
   if (err.kind === 'usage') return `${err.message}\n${USAGE_TEXT}`;
   if (err.kind === 'help' || err.kind === 'version') return '';
-  return formatZapLine('warn', 'failed to verify flags', { error: err.message }, 'config/index.ts', now);
+  return formatZapLine('warn', 'failed to verify flags', { error: err.message }, 'config/index.js', now);
 }
 
 /** Writes the notices of a configuration through the server's logger, in order. */

@@ -102,3 +102,15 @@ test('lines written before process.exit or SIGKILL are not lost', async () => {
   }
   assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 4000, 'both runs fully appended to the file');
 });
+
+test('moduleLogger: a fixed caller, still before msg', async () => {
+  const { moduleLogger } = await import('../../src/log/index.js');
+  const { raw, log } = capture();
+  moduleLogger(log, 'server/apply').info({ index: 7 }, 'applied');
+  const line = JSON.parse(raw[0]!) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(line), ['level', 'ts', 'caller', 'msg', 'index']);
+  assert.equal(line.caller, 'server/apply');
+  // The parent keeps computing real callers.
+  log.info('parent');
+  assert.match(String((JSON.parse(raw[1]!) as Record<string, unknown>).caller), /^log\/logger\.test\.js:\d+$/);
+});
