@@ -6,7 +6,7 @@ import type { Backend } from '../backend/backend.js';
 import type { KeyValue } from '../gen/mvccpb/kv_pb.js';
 import { ErrCompacted, ErrFutureRev } from './errors.js';
 import { decodeKv, toKeyValue, type Kv } from './kv_codec.js';
-import { revToBytes } from './revision.js';
+import { scratchRevBytes } from './revision.js';
 import type { KeySpan, TreeIndex } from './tree_index.js';
 
 export interface RangeOptions {
@@ -30,7 +30,7 @@ export interface RangeResult {
 
 /** Reads the row of revision (main, sub); a missing row means index and backend disagree. */
 export function readRow(backend: Backend, main: number, sub: number): Kv {
-  const row = backend.get('key', revToBytes(main, sub));
+  const row = backend.get('key', scratchRevBytes(main, sub));
   if (row === undefined) throw new Error(`mvcc: index points at missing row ${main}_${sub}`);
   return decodeKv(row);
 }

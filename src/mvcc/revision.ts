@@ -25,6 +25,25 @@ export function revToBytes(main: number, sub: number, tombstone = false): Buffer
   return b;
 }
 
+// Scratch row keys for backend calls: lmdb copies a key into its own buffer before the call
+// returns, so a put/get/delete can borrow these instead of allocating 17 bytes per operation.
+const SCRATCH = Buffer.alloc(REV_BYTES_LEN);
+const SCRATCH_MARKED = Buffer.alloc(MARKED_REV_BYTES_LEN);
+SCRATCH[8] = SEPARATOR;
+SCRATCH_MARKED[8] = SEPARATOR;
+SCRATCH_MARKED[17] = TOMBSTONE_MARK;
+
+/**
+ * Like revToBytes but into a shared buffer: valid only until the next call. Use it only as an
+ * argument to a synchronous backend call, never keep it.
+ */
+export function scratchRevBytes(main: number, sub: number, tombstone = false): Buffer {
+  const b = tombstone ? SCRATCH_MARKED : SCRATCH;
+  writeUint64BE(b, 0, main);
+  writeUint64BE(b, 9, sub);
+  return b;
+}
+
 /** The 8-byte exclusive upper bound "everything with main < main" (etcd uses it for compaction). */
 export function mainRevPrefix(main: number): Buffer {
   const b = Buffer.allocUnsafe(8);

@@ -13,8 +13,13 @@ export function toSpan(key: Uint8Array, rangeEnd: Uint8Array | undefined): KeySp
   return { key: k, end: latin1(rangeEnd) };
 }
 
+// Buffer's native latin1 decoder works on any Uint8Array; calling it directly avoids wrapping a
+// plain Uint8Array (what protobuf-es hands us) in a Buffer object on every operation.
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string })
+  .latin1Slice;
+
 export function latin1(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+  return latin1Slice.call(b, 0, b.length);
 }
 
 export function fromLatin1(s: string): Buffer {

@@ -8,7 +8,7 @@ import { Event_EventType, type Event, type KeyValue } from '../gen/mvccpb/kv_pb.
 import { ErrClosed } from './errors.js';
 import { encodeKv, toKeyValue, type Kv } from './kv_codec.js';
 import { rangeKeys, readRow, type RangeOptions, type RangeResult } from './reader.js';
-import { revToBytes } from './revision.js';
+import { scratchRevBytes } from './revision.js';
 import { fromLatin1, latin1, toSpan } from './span.js';
 import type { TreeIndex } from './tree_index.js';
 
@@ -27,8 +27,9 @@ export interface TxnHost {
 export interface TxnResult {
   /** The store's revision after the txn (unchanged if the txn wrote nothing). */
   rev: number;
-  /** One event per change, in order: PUT with kv (and prevKv if the key existed), DELETE with
-   *  kv {key, mod_revision} and prevKv. What watchers will be fed. */
+  /** One event per change, in order: PUT with kv, DELETE with kv {key, mod_revision} (and
+   *  prevKv when deleteRange was asked for prev kvs). What watchers will be fed; like etcd's
+   *  watch server, a watcher wanting prev_kv reads it at mod_revision - 1. */
   events: Event[];
 }
 
@@ -78,31 +79,35 @@ export class WriteTxn {
       value,
       lease,
     };
-    const prevKv = prev ? toKeyValue(readRow(backend, prev.modMain, prev.modSub)) : undefined;
-    backend.put('key', revToBytes(main, sub), encodeKv(kv));
+    backend.put('key', scratchRevBytes(main, sub), encodeKv(kv));
     index.put(k, main, sub);
     this.changes++;
-    this.events.push({ $typeName: 'mvccpb.Event', type: Event_EventType.PUT, kv: toKeyValue(kv), prevKv });
+    this.events.push({ $typeName: 'mvccpb.Event', type: Event_EventType.PUT, kv: toKeyValue(kv) });
     return main;
   }
 
   /**
    * Deletes every live key in the range (etcd's key/range_end rules). Deleting nothing writes
-   * nothing. Returns the count, the revision, and the deleted kvs as they were.
+   * nothing. Returns the count and the revision; with `withPrevKvs`, also the deleted kvs as
+   * they were (read from their rows, so only when asked), which then also go into the events.
    */
-  deleteRange(key: Uint8Array, rangeEnd: Uint8Array | undefined): { deleted: number; rev: number; prevKvs: KeyValue[] } {
+  deleteRange(
+    key: Uint8Array,
+    rangeEnd: Uint8Array | undefined,
+    withPrevKvs = false,
+  ): { deleted: number; rev: number; prevKvs: KeyValue[] } {
     this.check();
     const { backend, index } = this.host;
     const { revs } = index.revisions(toSpan(key, rangeEnd), this.rev, 0);
     const prevKvs: KeyValue[] = [];
     const main = this.beginRev + 1;
     for (const r of revs) {
-      const prevKv = toKeyValue(readRow(backend, r.modMain, r.modSub));
-      prevKvs.push(prevKv);
+      const prevKv = withPrevKvs ? toKeyValue(readRow(backend, r.modMain, r.modSub)) : undefined;
+      if (prevKv !== undefined) prevKvs.push(prevKv);
       const sub = this.changes;
       const keyBytes = fromLatin1(r.key);
       // etcd's tombstone row: the revision with a 't' mark, holding a KeyValue with only the key.
-      backend.put('key', revToBytes(main, sub, true), encodeKv({ key: keyBytes, createRevision: 0, modRevision: 0, version: 0, value: EMPTY, lease: 0n }));
+      backend.put('key', scratchRevBytes(main, sub, true), encodeKv({ key: keyBytes, createRevision: 0, modRevision: 0, version: 0, value: EMPTY, lease: 0n }));
       index.tombstone(r.key, main, sub);
       this.changes++;
       const kv: KeyValue = {

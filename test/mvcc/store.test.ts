@@ -73,7 +73,7 @@ test('a txn shares one main revision, sees its own writes and returns events', a
       t.put(b('a'), b('2'));
       const a = t.range(b('a'), undefined).kvs[0]!;
       assert.deepEqual([a.createRevision, a.modRevision, a.version], [3n, 3n, 2n]);
-      const d = t.deleteRange(b('x'), undefined);
+      const d = t.deleteRange(b('x'), undefined, true);
       assert.equal(d.deleted, 1);
       assert.equal(s(d.prevKvs[0]!.value), 'old');
       assert.equal(t.range(b('x'), undefined).kvs.length, 0);
@@ -85,7 +85,7 @@ test('a txn shares one main revision, sees its own writes and returns events', a
       r.events.map((e) => [e.type, s(e.kv!.key), e.kv!.modRevision, e.prevKv ? s(e.prevKv.value) : null]),
       [
         [Event_EventType.PUT, 'a', 3n, null],
-        [Event_EventType.PUT, 'a', 3n, '1'],
+        [Event_EventType.PUT, 'a', 3n, null], // prev kvs of puts are read by watchers at mod_revision - 1
         [Event_EventType.DELETE, 'x', 3n, 'old'],
       ],
     );
