@@ -12,6 +12,13 @@ import { GoParseError } from './goparse.js';
 import type { ConfigNotice } from './notice.js';
 import { parseFlagText } from './setflag.js';
 
+/**
+ * Variables etcd reads outside the flag machinery. etcd unsets ETCD_UNSUPPORTED_ARCH after its
+ * architecture check, so it never reaches the "unrecognized" warning; tsetcd runs on every
+ * architecture Node does and has nothing to check.
+ */
+const NON_FLAG_VARIABLES: ReadonlySet<string> = new Set(['ETCD_UNSUPPORTED_ARCH']);
+
 export interface EnvResult {
   /** Flag values taken from the environment, by flag name. */
   readonly values: Map<string, FlagValue>;
@@ -67,7 +74,7 @@ export function applyEnv(
         `conflicting environment variable ${JSON.stringify(key)} is shadowed by corresponding command-line flag (either unset environment variable or disable flag)`,
       );
     }
-    if (key.startsWith('ETCD_')) {
+    if (key.startsWith('ETCD_') && !NON_FLAG_VARIABLES.has(key)) {
       notices.push({ level: 'warn', msg: `unrecognized environment variable ${key}=${text ?? ''}` });
     }
   }

@@ -45,6 +45,10 @@ export type Invocation =
 export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv, opts: ParseOptions = {}): Invocation {
   const args = parseArgs(argv, FLAGS_BY_NAME);
   if (args.help) return { kind: 'help', stdout: flagsHelpText(), stderr: USAGE_TEXT };
+  const sub = argv[0];
+  if (sub === 'gateway' || sub === 'grpc-proxy') {
+    throw invalidConfig(`'etcd ${sub}' is not implemented by tsetcd; run the real etcd for it`);
+  }
   if (args.positional.length > 0) throw invalidConfig(`'${args.positional[0]}' is not a valid flag`);
   if (args.values.get('version') === true) return { kind: 'version' };
 

@@ -47,7 +47,7 @@ test('a flag and the environment variable for it together are an error, as in et
 });
 
 test('empty variables count as unset; unknown ETCD_* variables are warned about, others ignored', () => {
-  const c = parseServerConfig([], { ETCD_NAME: '', ETCD_FOO: 'bar', ETCDCTL_API: '3', HOME: '/root' });
+  const c = parseServerConfig([], { ETCD_NAME: '', ETCD_FOO: 'bar', ETCDCTL_API: '3', HOME: '/root', ETCD_UNSUPPORTED_ARCH: 'arm64' });
   assert.equal(c.name, 'default');
   const unrecognized = c.notices.filter((n) => n.msg.startsWith('unrecognized environment variable'));
   assert.deepEqual(unrecognized.map((n) => [n.level, n.msg]), [

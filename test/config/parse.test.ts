@@ -105,6 +105,7 @@ test('command-line errors: messages and exit codes of etcd 3.4', () => {
   expectError(() => parseServerConfig(['--enable-v2', 'false'], {}), 1, "'false' is not a valid flag");
   expectError(() => parseServerConfig(['--', 'x'], {}), 1, "'x' is not a valid flag");
   assert.equal(parseServerConfig(['--'], {}).name, 'default');
+  expectError(() => parseServerConfig(['gateway', 'start'], {}), 1, "'etcd gateway' is not implemented by tsetcd; run the real etcd for it");
 });
 
 test('validation errors: etcd\'s messages, exit code 1', () => {
