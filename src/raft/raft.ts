@@ -139,7 +139,18 @@ export class Raft {
     this.prs.resetTo(confState, this.raftLog.lastIndex() + 1);
     this.isLearner = this.prs.learners.has(this.id);
     if (hardState.term !== 0 || hardState.vote !== NONE || hardState.commit !== 0) this.loadState(hardState);
-    if (c.applied !== undefined && c.applied > 0) this.raftLog.appliedTo(c.applied);
+    if (c.applied !== undefined && c.applied > 0) {
+      this.raftLog.appliedTo(c.applied);
+      // Membership = the snapshot's ConfState plus every conf change applied since. The
+      // application will not hand us the ones up to `applied` again, so replay them here.
+      const lo = this.raftLog.firstIndex();
+      if (c.applied >= lo) {
+        for (const e of this.raftLog.slice(lo, c.applied + 1, Number.MAX_SAFE_INTEGER)) {
+          if (e.type === EntryType.ConfChange) this.prs.resetTo(applyConfChange(this.prs.confState(), decodeConfChange(e.data)), this.raftLog.lastIndex() + 1);
+        }
+        this.isLearner = this.prs.learners.has(this.id);
+      }
+    }
     this.becomeFollower(this.term, NONE);
   }
 

@@ -13,7 +13,10 @@
 //   4. Call advance(rd). Do not call ready() again before that.
 //
 // On restart, build a Storage holding exactly what was durable (snapshot, entries,
-// hard state) and pass `applied` = the index the state machine has durably applied.
+// hard state) and pass `applied` = the index the state machine has durably applied. The
+// core rebuilds membership from the snapshot's ConfState plus the conf change entries up
+// to `applied`; later committed entries come out of ready() again, conf changes included,
+// and must be passed to applyConfChange as usual.
 
 import {
   type ConfChange,
