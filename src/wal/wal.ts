@@ -274,7 +274,14 @@ export class Wal {
    */
   save(hardState: HardState | null, entries: readonly WalEntry[]): void {
     this.checkWritable();
-    for (const e of entries) checkEntry(e);
+    // A hole would make the log unreadable on the next open (etcd's ErrSliceOutOfRange),
+    // i.e. a member that cannot restart: refuse it now, while the caller can still react.
+    let last = this.lastIndex;
+    for (const e of entries) {
+      checkEntry(e);
+      if (e.index > last + 1) throw new RangeError(`wal: entry ${e.index} would leave a hole after entry ${last}`);
+      last = e.index;
+    }
     if (hardState !== null) checkHardState(hardState);
     const before = this.enc.pending;
     for (const e of entries) {
@@ -438,7 +445,11 @@ export class Wal {
     }
   }
 
-  /** Makes everything written to the tail durable and stops writing to it. */
+  /**
+   * Makes everything written to the tail durable and stops writing to it. fdatasync also
+   * persists the size change, as it is needed to read the data back; and were it lost,
+   * the preallocated zeros left behind read as the segment's end anyway.
+   */
   private async sealTail(): Promise<void> {
     await this.tail.truncate(this.tailOffset); // drop the unused preallocated zeros
     await this.datasync(this.tail);

@@ -70,6 +70,9 @@ test('an invalid batch is rejected whole, before anything is encoded', async (t)
   assert.throws(() => wal.save(null, [entry(1), { index: 2.5, term: 1, type: 0, data: new Uint8Array() }]), RangeError);
   assert.throws(() => wal.save({ term: -1, vote: 0n, commit: 0 }, [entry(1)]), RangeError);
   assert.throws(() => wal.save(null, [{ index: 2 ** 53, term: 1, type: 0, data: new Uint8Array() }]), RangeError);
+  // a hole, at the start or inside a batch, would make the log unreadable: refused
+  assert.throws(() => wal.save(null, [entry(2)]), /entry 2 would leave a hole after entry 0/);
+  assert.throws(() => wal.save(null, [entry(1), entry(2), entry(4)]), /entry 4 would leave a hole after entry 2/);
   wal.save(null, [entry(1)]);
   await wal.close();
   const { wal: w2, state } = await Wal.open(dir, quiet());
