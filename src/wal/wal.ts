@@ -2,10 +2,12 @@
 // snapshot markers, appended with one write and one fdatasync per sync().
 //
 // Usage by the node driver, once per Raft Ready:
+//   if (ready.snapshot) wal.saveSnapshot(...);  // FIRST (as etcd >= 3.5), after snap/ has
+//                                               // the snapshot file; entries follow it
 //   wal.save(ready.hardState, ready.entries);   // encodes into memory, no I/O
-//   if (ready.snapshot) wal.saveSnapshot(...);  // marker once the snapshot file is durable
 //   await wal.sync();                           // one write + one fdatasync for all of it
 //   ...only now acknowledge, send votes/appends that depend on it, advance().
+// After a snapshot taken locally: saveSnapshot, sync, then releaseTo(snapshot index).
 // On restart: const { wal, state } = await Wal.open(dir) and replay `state`.
 //
 // Group commit: sync() waits for every byte saved before the call. Callers in the same
