@@ -13,9 +13,14 @@ const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'dpan
 export function resolveLogging(r: FlagReader, notices: ConfigNotice[]): { level: LogLevel; outputs: readonly string[] } {
   let outputs = r.list('log-outputs');
   if (r.isSet('log-output')) {
-    if (r.isSet('log-outputs')) throw invalidConfig("both '--log-output' and '--log-outputs' are set; only set '--log-outputs'");
-    notices.push({ level: 'warn', msg: "'--log-output' flag has been deprecated! Please use '--log-outputs'!" });
-    outputs = r.list('log-output');
+    notices.push({
+      level: 'warn',
+      msg: "[WARNING] Deprecated '--log-output' flag is set; use '--log-outputs' flag",
+      fields: { 'log-output': r.list('log-output') },
+    });
+    // With both given, etcd 3.4 ends up using --log-outputs; with only the old one we honour it
+    // (etcd 3.4 would sometimes keep logging to the default instead — surely not what was meant).
+    if (!r.isSet('log-outputs')) outputs = r.list('log-output');
   }
   const logger = r.str('logger');
   if (logger === 'capnslog') {

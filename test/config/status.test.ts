@@ -52,7 +52,9 @@ test('logging flags: capnslog maps to zap with a warning; --debug means debug; d
   assert.equal(parseServerConfig(['--debug'], {}).logLevel, 'debug');
   assert.equal(parseServerConfig(['--debug', '--log-level=warn'], {}).logLevel, 'warn');
   assert.deepEqual(parseServerConfig(['--log-output=stdout'], {}).logOutputs, ['stdout']);
-  assert.throws(() => parseServerConfig(['--log-output=stdout', '--log-outputs=stderr'], {}), ConfigError);
+  const both = parseServerConfig(['--log-output=stdout', '--log-outputs=stderr'], {});
+  assert.deepEqual(both.logOutputs, ['stderr']);
+  assert.ok(both.notices.some((n) => n.msg.includes("Deprecated '--log-output'")));
   assert.deepEqual(parseServerConfig(['--log-outputs=/tmp/a.log,stderr,stderr'], {}).logOutputs, ['/tmp/a.log', 'stderr']);
 });
 
