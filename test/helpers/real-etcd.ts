@@ -4,7 +4,9 @@
 //
 // Choose the server with TSETCD_TEST_SERVER=etcd|tsetcd (default etcd).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -24,6 +26,8 @@ export interface StartOptions {
   extraArgs?: string[];
   /** Readiness wait bound; default 20 s. */
   readyTimeoutMs?: number;
+  /** Serve clients over TLS with these PEM files (and require client certificates if clientCertAuth). */
+  tls?: { certFile: string; keyFile: string; caFile: string; clientCertAuth?: boolean; clientCertFile?: string; clientKeyFile?: string };
 }
 
 export interface ServerHandle {
@@ -64,19 +68,41 @@ function command(kind: ServerKind): string {
   return kind === 'etcd' ? '/usr/bin/etcd' : join(REPO, 'bin', 'tsetcd');
 }
 
-async function ready(clientUrl: string, child: ChildProcess, deadline: number): Promise<void> {
+type Tls = NonNullable<StartOptions['tls']>;
+
+/** GET a JSON document, over TLS when the server uses it. */
+function getJson(url: string, tls: Tls | undefined): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const opts: https.RequestOptions = { timeout: 1000 };
+    if (tls !== undefined) {
+      opts.ca = readFileSync(tls.caFile);
+      if (tls.clientCertFile !== undefined) opts.cert = readFileSync(tls.clientCertFile);
+      if (tls.clientKeyFile !== undefined) opts.key = readFileSync(tls.clientKeyFile);
+    }
+    const req = (tls !== undefined ? https : http).get(url, opts, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => { body += d; });
+      res.on('end', () => {
+        try { resolve(JSON.parse(body) as Record<string, unknown>); } catch (e) { reject(e instanceof Error ? e : new Error(String(e))); }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+async function ready(clientUrl: string, child: ChildProcess, deadline: number, tls: Tls | undefined): Promise<void> {
   let last = 'no answer';
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited early (${child.exitCode ?? child.signalCode})`);
     try {
-      const h = await fetch(`${clientUrl}/health`, { signal: AbortSignal.timeout(1000) });
-      const health = (await h.json()) as { health?: string };
+      const health = await getJson(`${clientUrl}/health`, tls);
       // The cluster version is set by the leader shortly after it is elected; waiting for it
       // makes the raft index of a fresh server the same on every start.
-      const v = await fetch(`${clientUrl}/version`, { signal: AbortSignal.timeout(1000) });
-      const version = (await v.json()) as { etcdcluster?: string };
-      if (health.health === 'true' && version.etcdcluster !== undefined && version.etcdcluster !== 'not_decided') return;
-      last = `health=${String(health.health)} cluster=${String(version.etcdcluster)}`;
+      const version = await getJson(`${clientUrl}/version`, tls);
+      if (health['health'] === 'true' && typeof version['etcdcluster'] === 'string' && version['etcdcluster'] !== 'not_decided') return;
+      last = `health=${String(health['health'])} cluster=${String(version['etcdcluster'])}`;
     } catch (e) {
       last = e instanceof Error ? e.message : String(e);
     }
@@ -100,13 +126,17 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
   const clientPort = opts.clientPort ?? await freePort();
   const peerPort = opts.peerPort ?? await freePort();
   const name = opts.name ?? 'default';
-  const clientUrl = `http://127.0.0.1:${clientPort}`;
+  const clientUrl = `${opts.tls !== undefined ? 'https' : 'http'}://127.0.0.1:${clientPort}`;
   const peerUrl = `http://127.0.0.1:${peerPort}`;
   const args = [
     '--name', name, '--data-dir', dataDir,
     '--listen-client-urls', clientUrl, '--advertise-client-urls', clientUrl,
     '--listen-peer-urls', peerUrl, '--initial-advertise-peer-urls', peerUrl,
     '--initial-cluster', `${name}=${peerUrl}`,
+    ...(opts.tls !== undefined ? [
+      '--cert-file', opts.tls.certFile, '--key-file', opts.tls.keyFile, '--trusted-ca-file', opts.tls.caFile,
+      ...(opts.tls.clientCertAuth === true ? ['--client-cert-auth'] : []),
+    ] : []),
     ...(opts.extraArgs ?? []),
   ];
   const child = spawn(command(kind), args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -125,7 +155,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
     if (ownDir) rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    await ready(clientUrl, child, Date.now() + (opts.readyTimeoutMs ?? 20_000));
+    await ready(clientUrl, child, Date.now() + (opts.readyTimeoutMs ?? 20_000), opts.tls);
   } catch (e) {
     await stop();
     throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- server log tail ---\n${log}`);
