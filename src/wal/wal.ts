@@ -126,6 +126,7 @@ export class Wal {
   private inflight: { end: number; promise: Promise<void> } | null = null;
   private failure: Error | null = null;
   private closing = false;
+  private closed: Promise<void> | null = null;
   private readonly prealloc: Preallocator | null;
 
   private constructor(
@@ -351,9 +352,13 @@ export class Wal {
     return p;
   }
 
-  /** Syncs what is saved, closes files and releases the directory lock. */
-  async close(): Promise<void> {
-    if (this.closing) return;
+  /** Syncs what is saved, closes files and releases the directory lock. Idempotent. */
+  close(): Promise<void> {
+    this.closed ??= this.doClose();
+    return this.closed;
+  }
+
+  private async doClose(): Promise<void> {
     this.closing = true; // no more saves; what is saved still gets synced
     let err: unknown = null;
     try {
