@@ -20,30 +20,35 @@ const quietLogger = { info: () => {}, warn: () => {} };
 const SEGMENT = 8 * 1024 * 1024;
 
 /**
- * Runs `body` against a fresh WAL in a temp dir, after writing a bit more than one segment
- * so the measurement runs in steady state: in a preallocated segment when preallocation
- * is on (the first segment never is), in an appended one when it is off.
+ * Opens a fresh WAL in a temp dir and writes a bit more than one segment, so measurements
+ * run in steady state: in a preallocated segment when preallocation is on (the first
+ * segment never is), in an appended one when it is off.
  */
-async function withWal(preallocate: boolean, body: (wal: Wal, next: number) => Promise<void>): Promise<void> {
+async function steadyWal(preallocate: boolean): Promise<{ wal: Wal; next: number; dispose: () => Promise<void> }> {
   const root = await mkdtemp(join(tmpdir(), 'tsetcd-walbench-'));
-  try {
-    const wal = await Wal.create(join(root, 'wal'), new Uint8Array(16), {
-      logger: quietLogger,
-      preallocate,
-      segmentSizeBytes: SEGMENT,
-    });
-    try {
-      let next = 1;
-      for (let written = 0; written < SEGMENT * 1.1; written += 1000 * 300) {
-        await wal.saveAndSync(null, makeEntries(next, 1000, 300));
-        next += 1000;
-      }
-      await body(wal, next);
-    } finally {
-      await wal.close();
-    }
-  } finally {
+  const wal = await Wal.create(join(root, 'wal'), new Uint8Array(16), {
+    logger: quietLogger,
+    preallocate,
+    segmentSizeBytes: SEGMENT,
+  });
+  let next = 1;
+  for (let written = 0; written < SEGMENT * 1.1; written += 1000 * 300) {
+    await wal.saveAndSync(null, makeEntries(next, 1000, 300));
+    next += 1000;
+  }
+  const dispose = async (): Promise<void> => {
+    await wal.close();
     await rm(root, { recursive: true, force: true });
+  };
+  return { wal, next, dispose };
+}
+
+async function withWal(preallocate: boolean, body: (wal: Wal, next: number) => Promise<void>): Promise<void> {
+  const { wal, next, dispose } = await steadyWal(preallocate);
+  try {
+    await body(wal, next);
+  } finally {
+    await dispose();
   }
 }
 
@@ -52,22 +57,29 @@ function makeEntries(first: number, count: number, size: number): WalEntry[] {
   return Array.from({ length: count }, (_, k) => ({ index: first + k, term: 1, type: 0, data }));
 }
 
-/** Sequential saveAndSync of `perSync` entries; returns [syncs/s, entries/s]. */
-async function sequential(perSync: number, size: number, ms: number, preallocate: boolean): Promise<[number, number]> {
-  let syncs = 0;
-  let elapsed = 0;
-  await withWal(preallocate, async (wal, first) => {
-    let next = first;
-    const start = performance.now();
-    const deadline = start + ms;
-    // bounded: stops at the deadline or after 1e6 syncs, whichever comes first
-    for (; syncs < 1_000_000 && performance.now() < deadline; syncs++) {
-      await wal.saveAndSync({ term: 1, vote: 1n, commit: next - 1 }, makeEntries(next, perSync, size));
-      next += perSync;
+/**
+ * Sequential saveAndSync of `perSync` entries per sync on each of the given WALs, taking
+ * turns in short slices so that all of them see the same disk (the disk of a shared
+ * machine drifts a lot within seconds). Returns syncs/s for each.
+ */
+async function sequential(wals: { wal: Wal; next: number }[], perSync: number, size: number, ms: number): Promise<number[]> {
+  const slices = 10;
+  const syncs = wals.map(() => 0);
+  const time = wals.map(() => 0);
+  for (let s = 0; s < slices; s++) {
+    for (const [i, w] of wals.entries()) {
+      const start = performance.now();
+      const deadline = start + ms / slices / wals.length;
+      // bounded: stops at the deadline or after 1e6 syncs, whichever comes first
+      for (let n = 0; n < 1_000_000 && performance.now() < deadline; n++) {
+        await w.wal.saveAndSync({ term: 1, vote: 1n, commit: w.next - 1 }, makeEntries(w.next, perSync, size));
+        w.next += perSync;
+        syncs[i]!++;
+      }
+      time[i]! += (performance.now() - start) / 1000;
     }
-    elapsed = (performance.now() - start) / 1000;
-  });
-  return [syncs / elapsed, (syncs * perSync) / elapsed];
+  }
+  return syncs.map((n, i) => n / time[i]!);
 }
 
 /** `writers` concurrent callers each doing saveAndSync of one entry: acknowledged writes/s. */
@@ -91,14 +103,24 @@ async function concurrent(writers: number, size: number, ms: number): Promise<nu
 }
 
 export async function benchWal(): Promise<BenchResult[]> {
-  const ms = 2000;
-  const [syncs] = await sequential(1, 300, ms, true);
-  const [syncsNoPrealloc] = await sequential(1, 300, ms, false);
-  const [, entries] = await sequential(100, 300, ms, true);
-  const group = await concurrent(64, 300, ms);
+  const ms = 4000;
+  const pre = await steadyWal(true);
+  const plain = await steadyWal(false);
+  let syncs: number;
+  let syncsPlain: number;
+  let entries: number;
+  try {
+    [syncs, syncsPlain] = (await sequential([pre, plain], 1, 300, ms)) as [number, number];
+    [entries] = (await sequential([pre], 100, 300, ms / 2)) as [number];
+    entries *= 100;
+  } finally {
+    await pre.dispose();
+    await plain.dispose();
+  }
+  const group = await concurrent(64, 300, ms / 2);
   return [
     { name: `wal syncs/s, 1 entry of 300 B per sync (crc32: ${crc32Impl})`, value: Math.round(syncs), unit: 'syncs/s' },
-    { name: 'wal syncs/s, 1 entry per sync, no preallocation', value: Math.round(syncsNoPrealloc), unit: 'syncs/s' },
+    { name: 'wal syncs/s, same, without preallocation (interleaved A/B)', value: Math.round(syncsPlain), unit: 'syncs/s' },
     { name: 'wal entries/s, 100 entries of 300 B per sync', value: Math.round(entries), unit: 'entries/s' },
     { name: 'wal acknowledged writes/s, 64 concurrent callers (group commit)', value: Math.round(group), unit: 'writes/s' },
   ];
