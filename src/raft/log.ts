@@ -111,6 +111,12 @@ export class RaftLog {
     return this.unstable.maybeLastIndex() ?? this.storage.lastIndex();
   }
 
+  /** Last index the caller has made durable (everything not in the unstable suffix). */
+  lastStableIndex(): number {
+    if (this.unstable.snapshot !== null) return this.storage.lastIndex();
+    return Math.min(this.lastIndex(), this.unstable.offset - 1);
+  }
+
   commitTo(toCommit: number): void {
     if (this.committed < toCommit) {
       if (this.lastIndex() < toCommit) {

@@ -316,9 +316,11 @@ export class Raft {
     this.abortLeaderTransfer();
     this.prs.resetVotes();
     const last = this.raftLog.lastIndex();
+    const stable = this.raftLog.lastStableIndex();
     this.prs.visit((id, pr) => {
       pr.becomeProbe();
-      pr.match = id === this.id ? last : 0;
+      // Our own copy counts only once it is durable (see appendEntry).
+      pr.match = id === this.id ? stable : 0;
       pr.next = last + 1;
       pr.recentActive = false;
     });
@@ -335,11 +337,24 @@ export class Raft {
   private appendEntry(es: Entry[]): void {
     let li = this.raftLog.lastIndex();
     const stamped: Entry[] = es.map((e) => ({ term: this.term, index: ++li, type: e.type, data: e.data }));
-    li = this.raftLog.append(stamped);
-    // The leader counts its own copy at once. This is safe because the caller persists these
-    // entries before the next Ready, and any commit this enables only leaves in that next Ready.
-    this.prs.progress.get(this.id)?.maybeUpdate(li);
+    this.raftLog.append(stamped);
+    // The leader's own copy does NOT count toward commit yet: it is not durable until the
+    // caller persists this Ready and calls advance() (see onEntriesStable). Counting it
+    // early would let a single-voter leader commit -- and ship that commit index to
+    // learners in the appends it sends in parallel with its fsync -- entries a crash
+    // could still erase. The simulator caught exactly that.
     this.maybeCommit();
+  }
+
+  /** The caller made entries up to `index` durable (RawNode.advance). */
+  onEntriesStable(index: number): void {
+    if (this.state !== StateRole.Leader) return;
+    const self = this.prs.progress.get(this.id);
+    if (self === undefined || !self.maybeUpdate(index)) return;
+    if (this.maybeCommit()) {
+      this.releasePendingReadIndexMessages();
+      this.bcastAppend();
+    }
   }
 
   becomeFollower(term: number, lead: NodeId): void {

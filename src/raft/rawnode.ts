@@ -5,9 +5,10 @@
 //      If rd.mustSync, fsync before step 3.
 //   2. Messages in rd.messages may be sent only after step 1 is durable -- with one
 //      exception: a leader's MsgApp may be sent in parallel with its own write (etcd does
-//      the same), because the leader only counts its own copy toward commit, and any
-//      commit that results is released in a later Ready, i.e. after this write is durable.
-//      Everything else (votes, append acks) promises durable state and must wait.
+//      the same). That is safe because the leader counts its own copy toward commit only
+//      after advance() reports it durable, so the commit index such a message carries
+//      never covers entries that exist only in the leader's unsynced write. Everything
+//      else (votes, append acks) promises durable state and must wait.
 //   3. Apply rd.committedEntries in order (calling applyConfChange for conf changes),
 //      serve rd.readStates once applied >= their index.
 //   4. Call advance(rd). Do not call ready() again before that.
@@ -214,6 +215,8 @@ export class RawNode {
     if (rd.entries.length > 0) {
       const last = rd.entries[rd.entries.length - 1]!;
       r.raftLog.stableTo(last.index, last.term);
+      // Only now may a leader count its own copy toward commit.
+      r.onEntriesStable(r.raftLog.lastStableIndex());
     }
     if (rd.snapshot !== null) r.raftLog.stableSnapTo(rd.snapshot.metadata.index);
   }

@@ -35,6 +35,8 @@ export interface SimOptions {
   /** Per time unit chance of: a crash, a partition change, a membership change. */
   crashChance: number;
   partitionChance: number;
+  /** Per time unit chance that the current leader in particular crashes (hunting figure 8). */
+  leaderCrashChance: number;
   confChangeChance: number;
   crashInReadyChance: number;
   proposeChance: number;
@@ -70,6 +72,7 @@ export function optionsForSeed(seed: number, mutations?: RaftMutations): SimOpti
     reorder: [0, 0.05, 0.3][r.intn(3)]!,
     crashChance: [0, 0.005, 0.02][r.intn(3)]!,
     partitionChance: [0, 0.01, 0.03][r.intn(3)]!,
+    leaderCrashChance: r.chance(0.2) ? 0.02 : 0,
     confChangeChance: profile === 3 ? 0.03 : r.chance(0.3) ? 0.01 : 0,
     crashInReadyChance: [0, 0.002, 0.01][r.intn(3)]!,
     proposeChance: 0.2 + r.nextFloat() * 0.5,
@@ -85,6 +88,38 @@ export function optionsForSeed(seed: number, mutations?: RaftMutations): SimOpti
     maxMembers: 6,
     codecChance: 0.1,
     mutations,
+  };
+}
+
+/**
+ * A profile tuned to produce the Figure 8 situation (leaders that append locally and lose
+ * contact before replicating, in quick succession): three voters, one entry per message,
+ * frequent partitions and leader crashes, no pre-vote or check-quorum to slow elections.
+ * Used to show that the checkers catch the "commit an old-term entry by counting" bug.
+ */
+export function figure8HuntingOptions(seed: number, mutations?: RaftMutations): SimOptions {
+  return {
+    ...optionsForSeed(seed, mutations),
+    voters: 3,
+    learners: 0,
+    chaosSteps: 300,
+    loss: 0.1,
+    duplicate: 0,
+    maxDelay: 2,
+    reorder: 0,
+    crashChance: 0.01,
+    leaderCrashChance: 0.03,
+    partitionChance: 0.1,
+    confChangeChance: 0,
+    crashInReadyChance: 0,
+    proposeChance: 0.3,
+    readChance: 0,
+    transferChance: 0,
+    checkQuorum: false,
+    preVote: false,
+    maxSizePerMsg: 1,
+    maxInflightMsgs: 1,
+    snapshotEvery: 1000,
   };
 }
 
@@ -140,8 +175,11 @@ export class World implements NodeEnv {
       preVote: o.preVote,
       maxSizePerMsg: o.maxSizePerMsg,
       maxInflightMsgs: o.maxInflightMsgs,
-      // Clock skew: some members' clocks run up to 40% slower.
-      tickChance: 0.6 + this.rng.nextFloat() * 0.4,
+      // Clock skew: some members' clocks run slower. Without pre-vote, a member with a stale
+      // log and a fast clock can keep bumping the term and resetting everyone's timer, and
+      // a member whose clock is slower by more than the election-timeout jitter (2x) can
+      // then never win: Raft's liveness argument needs the jitter to dominate the skew.
+      tickChance: (o.preVote ? 0.6 : 0.8) + this.rng.nextFloat() * (o.preVote ? 0.4 : 0.2),
       crashInReadyChance: o.crashInReadyChance,
       snapshotEvery: o.snapshotEvery,
       mutations: o.mutations,
@@ -262,6 +300,14 @@ export class World implements NodeEnv {
         victim.crash();
         for (const m of this.net.dropTo(victim.id)) this.onDropped(m);
         this.downUntil.set(victim.id, this.time + 5 + this.rng.intn(40));
+      }
+    }
+    if (o.leaderCrashChance > 0 && this.rng.chance(o.leaderCrashChance)) {
+      const l = this.leader();
+      if (l) {
+        l.crash();
+        for (const m of this.net.dropTo(l.id)) this.onDropped(m);
+        this.downUntil.set(l.id, this.time + 5 + this.rng.intn(40));
       }
     }
     if (o.partitionChance > 0 && this.rng.chance(o.partitionChance)) {
