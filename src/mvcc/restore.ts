@@ -67,8 +67,10 @@ export function restoreIndex(backend: Backend, index: TreeIndex): RestoredState 
       seen.set(s.key, fresh);
     }
   });
-  // Insert in key order: appending to a B+ tree's rightmost leaf is its cheapest insert.
-  const keys = [...seen.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // Insert in key order: appending to a B+ tree's rightmost leaf is its cheapest insert. The
+  // default sort compares strings by UTF-16 code units, which for latin1 keys is byte order,
+  // and runs without calling back into JS for each comparison.
+  const keys = [...seen.keys()].sort();
   for (const k of keys) index.insert(seen.get(k)!);
 
   // Compaction may have removed every row up to the compact revision.
