@@ -13,7 +13,7 @@ import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { ConnectError, createClient, type Client } from '@connectrpc/connect';
 import { createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import {
-  AlarmRequestSchema, AlarmRequest_AlarmAction, AlarmType, Cluster, CompactionRequestSchema,
+  AlarmRequestSchema, AlarmRequest_AlarmAction, AlarmResponseSchema, AlarmType, Cluster, CompactionRequestSchema,
   DefragmentRequestSchema, DeleteRangeRequestSchema, HashKVRequestSchema, HashRequestSchema, KV,
   Maintenance, MemberListRequestSchema, PutRequestSchema, RangeRequestSchema, StatusRequestSchema,
   TxnRequestSchema,
@@ -148,7 +148,17 @@ export class EtcdClient {
     const r = create(AlarmRequestSchema, { action: AlarmRequest_AlarmAction.GET, memberID: 0n, alarm: AlarmType.NONE });
     return this.call((c, signal) => c.maintenance.alarm(r, { signal }), { ...o, isWrite: false });
   }
-  alarmDisarm(memberID: bigint, alarm: AlarmType, o?: CallOptions): Promise<AlarmResponse> {
+  /**
+   * Disarms one alarm; memberID 0 with AlarmType.NONE disarms every raised alarm, one by one,
+   * and returns them in one response without a header (as clientv3 does).
+   */
+  async alarmDisarm(memberID: bigint, alarm: AlarmType, o?: CallOptions): Promise<AlarmResponse> {
+    if (memberID === 0n && alarm === AlarmType.NONE) {
+      const list = await this.alarmList(o);
+      const all = create(AlarmResponseSchema, {});
+      for (const a of list.alarms) all.alarms.push(...(await this.alarmDisarm(a.memberID, a.alarm, o)).alarms);
+      return all;
+    }
     const r = create(AlarmRequestSchema, { action: AlarmRequest_AlarmAction.DEACTIVATE, memberID, alarm });
     return this.call((c, signal) => c.maintenance.alarm(r, { signal }), { ...o, isWrite: true });
   }
