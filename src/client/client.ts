@@ -51,6 +51,13 @@ export interface ClientOptions {
   dialTimeoutMs?: number;
   /** Default deadline of one call when the call gives none; default 5000 ms (etcdctl --command-timeout). */
   commandTimeoutMs?: number;
+  /**
+   * HTTP/2 keepalive: ping after this long without traffic (etcdctl --keepalive-time, default
+   * 2 s; like grpc-go we never ping more often than every 10 s) and drop the connection when a
+   * ping is not answered within keepAliveTimeoutMs (--keepalive-timeout, default 6 s).
+   */
+  keepAliveTimeMs?: number;
+  keepAliveTimeoutMs?: number;
   /** Use TLS for endpoints without an explicit scheme. Implied by any `tls` option. */
   secure?: boolean;
   tls?: TlsOptions | undefined;
@@ -76,6 +83,8 @@ interface Conn {
 type Pick<T> = (c: Conn, signal: AbortSignal) => Promise<T>;
 
 const BACKOFF_MIN_MS = 25;
+/** grpc-go raises shorter client keepalive intervals to 10 s. */
+const MIN_KEEPALIVE_MS = 10_000;
 const BACKOFF_MAX_MS = 500;
 
 export class EtcdClient {
@@ -184,7 +193,11 @@ export class EtcdClient {
     if (c === undefined) {
       const secure = ep.scheme === 'https' || (ep.scheme === undefined && this.secure);
       const url = baseUrl(ep, secure);
-      const session = new Http2SessionManager(url, { idleConnectionTimeoutMs: 60_000 }, secure ? this.nodeOptions : {});
+      const session = new Http2SessionManager(url, {
+        idleConnectionTimeoutMs: 60_000,
+        pingIntervalMs: Math.max(MIN_KEEPALIVE_MS, this.opts.keepAliveTimeMs ?? 2000),
+        pingTimeoutMs: this.opts.keepAliveTimeoutMs ?? 6000,
+      }, secure ? this.nodeOptions : {});
       const transport = createGrpcTransport({ baseUrl: url, sessionManager: session, nodeOptions: secure ? this.nodeOptions : {} });
       c = {
         endpoint: ep,

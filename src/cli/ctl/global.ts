@@ -77,6 +77,8 @@ export function applyEnv(ctx: RunContext): void {
 export interface ClientConfig {
   endpoints: string[];
   dialTimeoutMs: number;
+  keepAliveTimeMs: number;
+  keepAliveTimeoutMs: number;
   tls: { caFile?: string; certFile?: string; keyFile?: string; insecureSkipVerify: boolean; secure: boolean };
   printer: Printer;
 }
@@ -136,7 +138,11 @@ function buildClientConfig(ctx: RunContext): ClientConfig {
     secure: anyTls || !ctx.flags.bool('insecure-transport'),
   };
   const printer = display(ctx);
-  return { endpoints, dialTimeoutMs, tls, printer };
+  return {
+    endpoints, dialTimeoutMs, tls, printer,
+    keepAliveTimeMs: ctx.flags.durationMs('keepalive-time'),
+    keepAliveTimeoutMs: ctx.flags.durationMs('keepalive-timeout'),
+  };
 }
 
 /** The zap line etcd's client logs for every failed RPC attempt (clientv3/retry_interceptor.go). */
@@ -152,6 +158,8 @@ export function newClient(ctx: RunContext, cfg: ClientConfig, endpoints = cfg.en
     return new EtcdClient({
       endpoints,
       dialTimeoutMs: cfg.dialTimeoutMs,
+      keepAliveTimeMs: cfg.keepAliveTimeMs,
+      keepAliveTimeoutMs: cfg.keepAliveTimeoutMs,
       secure: cfg.tls.secure,
       tls: cfg.tls.secure ? cfg.tls : undefined,
       onFailedAttempt: warnLogger(ctx),
