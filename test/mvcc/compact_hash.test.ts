@@ -211,3 +211,27 @@ test('Hash (whole backend) is stable across reopen and ignores the consistent in
     await env.cleanup();
   }
 });
+
+test('a compaction whose batch aborts never happened', async () => {
+  const env = openEnv();
+  try {
+    put(env, 'a', '1'); // 2
+    put(env, 'a', '2'); // 3
+    assert.throws(() =>
+      env.backend.batch(() => {
+        env.store.compact(3);
+        assert.equal(env.store.compactRev, 3);
+        throw new Error('apply failed after compact');
+      }),
+    );
+    assert.equal(env.store.compactRev, -1);
+    await env.store.compactionsDone();
+    assert.deepEqual(rowRevs(env), ['2', '3']);
+    assert.deepEqual(dump(env, 2), ['a=1']);
+    await env.reopen();
+    assert.equal(env.store.compactRev, -1);
+    assert.deepEqual(dump(env, 2), ['a=1']);
+  } finally {
+    await env.cleanup();
+  }
+});

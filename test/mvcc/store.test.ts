@@ -101,6 +101,33 @@ test('a txn shares one main revision, sees its own writes and returns events', a
   }
 });
 
+test('deleteRange reads prev kvs only when asked; delete events carry key and revision', async () => {
+  const env = openEnv();
+  try {
+    put(env, 'p/1', 'x');
+    put(env, 'p/2', 'y');
+    put(env, 'q', 'z');
+    const r = env.backend.batch(() => {
+      const t = env.store.write();
+      const d = t.deleteRange(b('p/'), b('p0'));
+      return { d, end: t.end() };
+    });
+    assert.deepEqual([r.d.deleted, r.d.rev, r.d.prevKvs.length], [2, 5, 0]);
+    assert.deepEqual(
+      r.end.events.map((e) => [e.type, s(e.kv!.key), e.kv!.modRevision, e.kv!.createRevision, e.kv!.version, e.prevKv]),
+      [
+        [Event_EventType.DELETE, 'p/1', 5n, 0n, 0n, undefined],
+        [Event_EventType.DELETE, 'p/2', 5n, 0n, 0n, undefined],
+      ],
+    );
+    // what a watcher wanting prev_kv reads: the state at mod_revision - 1
+    assert.deepEqual(env.store.range(b('p/1'), undefined, { rev: 4 }).kvs.map((kv) => s(kv.value)), ['x']);
+    assert.deepEqual(dump(env), ['q=z']);
+  } finally {
+    await env.cleanup();
+  }
+});
+
 test('a txn that changes nothing does not advance the revision', async () => {
   const env = openEnv();
   try {
