@@ -33,8 +33,6 @@ export class Replay {
   metadata: Uint8Array | null = null;
   hardState: HardState | null = null;
   snapshot: SnapshotMarker | null = null;
-  /** Index of the last entry record read (etcd's enti), raised to the snapshot index. */
-  lastIndex = 0;
   private readonly all: Located[] = [];
 
   /**
@@ -57,7 +55,6 @@ export class Replay {
         if (index < 0 || term < 0) throw bad('entry index or term beyond 2^53');
         const entry: WalEntry = { index, term, type: getU32(payload, 16), data: payload.subarray(ENTRY_PREFIX) };
         this.all.push({ entry, file, offset });
-        this.lastIndex = index;
         return index;
       }
       case RecordType.HardState: {
@@ -74,7 +71,6 @@ export class Replay {
         const term = getU64(payload, 8);
         if (index < 0 || term < 0) throw bad('snapshot index or term beyond 2^53');
         this.snapshot = { index, term };
-        if (this.lastIndex < index) this.lastIndex = index;
         return -1;
       }
       case RecordType.Crc:

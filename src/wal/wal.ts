@@ -112,7 +112,11 @@ export class Wal {
   private readonly sealed: Piece[] = [];
   private hardState: HardState | null;
   private snapshot: SnapshotMarker | null;
-  private lastIndex: number;
+  /**
+   * Index of the last entry of the log as open() would return it (or the snapshot index
+   * if there is none): the next entry may be at most logEnd + 1.
+   */
+  private logEnd: number;
   /** Logical byte counters over the WAL's lifetime: encoded so far / known durable. */
   private encoded = 0;
   private durable = 0;
@@ -136,7 +140,7 @@ export class Wal {
     private tail: FileHandle,
     private tailOffset: number,
     crc: number,
-    state: { hardState: HardState | null; snapshot: SnapshotMarker | null; lastIndex: number },
+    state: { hardState: HardState | null; snapshot: SnapshotMarker | null; logEnd: number },
     private readonly lock: DirLock,
     private readonly segmentSize: number,
     private readonly logger: WalLogger,
@@ -150,7 +154,7 @@ export class Wal {
     this.hardState = state.hardState;
     this.snapshot = state.snapshot;
     this.durableSnapshot = state.snapshot;
-    this.lastIndex = state.lastIndex;
+    this.logEnd = state.logEnd;
     this.prealloc = preallocate ? new Preallocator(dir, segmentSize) : null;
     this.maybePreallocate();
   }
@@ -255,7 +259,11 @@ export class Wal {
         tail,
         tailOffset,
         crc!,
-        { hardState: replay.hardState, snapshot: replay.snapshot, lastIndex: replay.lastIndex },
+        {
+          hardState: replay.hardState,
+          snapshot: replay.snapshot,
+          logEnd: state.entries.at(-1)?.index ?? replay.snapshot?.index ?? 0,
+        },
         lock,
         opts.segmentSizeBytes ?? DEFAULT_SEGMENT_SIZE,
         logger,
@@ -279,19 +287,21 @@ export class Wal {
     this.checkWritable();
     // A hole would make the log unreadable on the next open (etcd's ErrSliceOutOfRange),
     // i.e. a member that cannot restart: refuse it now, while the caller can still react.
-    let last = this.lastIndex;
+    // (The read-back rule ignores entries at or below the snapshot; so does this check.)
+    const snap = this.snapshot?.index ?? 0;
+    let end = this.logEnd;
     for (const e of entries) {
       checkEntry(e);
-      if (e.index > last + 1) throw new RangeError(`wal: entry ${e.index} would leave a hole after entry ${last}`);
-      last = e.index;
+      if (e.index > end + 1) throw new RangeError(`wal: entry ${e.index} would leave a hole after entry ${end}`);
+      if (e.index > snap) end = e.index;
     }
     if (hardState !== null) checkHardState(hardState);
     const before = this.enc.pending;
     for (const e of entries) {
       this.enc.entry(e);
-      this.lastIndex = e.index;
       if (e.index > this.encSeg.maxIndex) this.encSeg.maxIndex = e.index;
     }
+    this.logEnd = end;
     if (hardState !== null) {
       this.enc.hardState(hardState);
       this.hardState = { term: hardState.term, vote: hardState.vote, commit: hardState.commit };
@@ -314,7 +324,7 @@ export class Wal {
     const before = this.enc.pending;
     this.enc.snapshot(marker);
     this.snapshot = { index: marker.index, term: marker.term };
-    if (this.lastIndex < marker.index) this.lastIndex = marker.index;
+    if (this.logEnd < marker.index) this.logEnd = marker.index;
     this.account(before);
     this.pendingSnapshots.push({ end: this.encoded, marker: this.snapshot });
     this.maybeCut();
@@ -400,7 +410,7 @@ export class Wal {
     if (this.encSegBytes < this.segmentSize) return;
     this.sealed.push({ seg: this.encSeg, create: this.encSegCreate, seal: true, data: this.enc.detach() });
     const seq = this.encSeg.seq + 1;
-    const firstIndex = this.lastIndex + 1;
+    const firstIndex = this.logEnd + 1;
     this.encSeg = { seq, firstIndex, name: segmentName(seq, firstIndex), maxIndex: 0 };
     this.encSegCreate = true;
     this.encSegBytes = 0;

@@ -48,26 +48,46 @@ export function recordingLogger(): RecordingLogger {
   };
 }
 
-/** A datasync hook counting calls; `hold()` makes syncs wait until the returned release(). */
+/**
+ * A datasync hook counting calls. `hold()` makes syncs wait until the returned release()
+ * is called; `reached(n)` resolves once n syncs have started (no polling, so no timing
+ * assumptions about a loaded machine).
+ */
 export function countingDatasync(): {
   count: () => number;
   hold: () => () => void;
+  /** Opens any held gate: for t.after, so a failed assertion never leaves a sync hanging. */
+  releaseAll: () => void;
+  reached: (n: number) => Promise<void>;
   datasync: (fh: FileHandle) => Promise<void>;
 } {
   let n = 0;
   let gate: Promise<void> | null = null;
+  let openGate: (() => void) | null = null;
+  const waiters: { n: number; resolve: () => void }[] = [];
   return {
     count: () => n,
     hold: () => {
       let open!: () => void;
       gate = new Promise<void>((r) => (open = r));
+      openGate = open;
       return () => {
         gate = null;
         open();
       };
     },
+    releaseAll: () => {
+      gate = null;
+      openGate?.();
+    },
+    reached: (target) =>
+      n >= target ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ n: target, resolve })),
     datasync: async (fh) => {
       n++;
+      for (const w of waiters.splice(0)) {
+        if (n >= w.n) w.resolve();
+        else waiters.push(w);
+      }
       if (gate !== null) await gate;
       await fh.datasync();
     },

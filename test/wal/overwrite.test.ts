@@ -76,8 +76,15 @@ test('as in etcd, an overwrite at or below the snapshot does not drop stale entr
   wal.saveSnapshot({ index: 2, term: 2 });
   await wal.close();
   const { wal: w2, state } = await Wal.open(dir, quiet());
-  await w2.close();
   assert.deepEqual(summary(state.entries), summary([entry(3, 1)]));
+  // The log continues from what open returned: 4 may follow 3, and 3 may be replaced.
+  await w2.saveAndSync(null, [entry(4, 2)]);
+  await w2.saveAndSync(null, [entry(3, 3)]);
+  assert.throws(() => w2.save(null, [entry(5, 3)]), /hole after entry 3/);
+  await w2.close();
+  const again = await Wal.open(dir, quiet());
+  await again.wal.close();
+  assert.deepEqual(summary(again.state.entries), summary([entry(3, 3)]));
 });
 
 /** etcd's ReadAll rule, applied to every entry ever saved, in order. */

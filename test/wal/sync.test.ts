@@ -12,7 +12,10 @@ test('callers in the same event-loop turn share one write and one fdatasync', as
   const dir = await tempWalDir(t);
   const ds = countingDatasync();
   const wal = await Wal.create(dir, META, quiet({ datasync: ds.datasync, preallocate: false }));
-  t.after(() => wal.close());
+  t.after(() => {
+    ds.releaseAll();
+    return wal.close();
+  });
   const base = ds.count();
   const waits: Promise<void>[] = [];
   for (let i = 1; i <= 20; i++) {
@@ -29,15 +32,16 @@ test('callers arriving during an fdatasync share the next one, and wait for it',
   const dir = await tempWalDir(t);
   const ds = countingDatasync();
   const wal = await Wal.create(dir, META, quiet({ datasync: ds.datasync, preallocate: false }));
-  t.after(() => wal.close());
+  t.after(() => {
+    ds.releaseAll();
+    return wal.close();
+  });
   const base = ds.count();
   const release = ds.hold();
   wal.save(null, [entry(1)]);
   let firstDone = false;
   const first = wal.sync().then(() => (firstDone = true));
-  // Let the first flush reach its (held) fdatasync.
-  for (let i = 0; i < 50 && ds.count() === base; i++) await new Promise((r) => setImmediate(r));
-  assert.equal(ds.count() - base, 1);
+  await ds.reached(base + 1); // the first flush is now in its (held) fdatasync
 
   // Meanwhile more callers come, across several event-loop turns.
   const later: Promise<void>[] = [];
@@ -60,7 +64,7 @@ test('callers arriving during an fdatasync share the next one, and wait for it',
   const hold2 = ds.hold();
   wal.save(null, [entry(12)]);
   const a = wal.sync();
-  for (let i = 0; i < 50 && ds.count() === base + 2; i++) await new Promise((r) => setImmediate(r));
+  await ds.reached(base + 3);
   const b = wal.sync();
   hold2();
   await Promise.all([a, b]);
@@ -75,7 +79,10 @@ test('the event loop keeps running while an fdatasync is held', async (t) => {
   const dir = await tempWalDir(t);
   const ds = countingDatasync();
   const wal = await Wal.create(dir, META, quiet({ datasync: ds.datasync, preallocate: false }));
-  t.after(() => wal.close());
+  t.after(() => {
+    ds.releaseAll();
+    return wal.close();
+  });
   const release = ds.hold();
   const p = wal.saveAndSync(null, [entry(1)]);
   let ticks = 0;
