@@ -11,8 +11,6 @@
  * panic/fatal only writes the line; the caller decides to throw or exit (etcd exits with 1).
  */
 import { format } from 'node:util';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { pino, type DestinationStream, type Logger as PinoLogger, type LevelWithSilent } from 'pino';
 import { callerFromStack, fieldValue, formatZapTime } from './zap-format.js';
 
@@ -30,8 +28,8 @@ export interface LoggerOptions {
   readonly level?: LogLevel | 'silent';
   /**
    * etcd's --log-outputs: 'default' and 'stderr' → stderr, 'stdout' → stdout, '/dev/null'
-   * anywhere → discard everything (zap's rule), anything else → a file appended to.
-   * Default ['default'].
+   * anywhere → discard everything (zap's rule), anything else → a file appended to (its
+   * directory must exist; LogOutputError otherwise). Default ['default'].
    */
   readonly outputs?: readonly string[];
   /** zap's logger name, written as "logger" (etcd names none of its loggers; ours may). */
@@ -124,6 +122,14 @@ export function isLogLevel(s: string): s is LogLevel {
 
 export type { LevelWithSilent };
 
+/** A --log-outputs file could not be opened; etcd reports this as a flag error and exits 1. */
+export class LogOutputError extends Error {
+  override readonly name = 'LogOutputError';
+  constructor(readonly output: string, reason: string) {
+    super(`cannot open log output ${JSON.stringify(output)}: ${reason}`);
+  }
+}
+
 interface SyncStream {
   write(s: string): unknown;
   flushSync?(): void;
@@ -139,8 +145,12 @@ function openOutputs(outputs: readonly string[]): DestinationStream {
     else targets.add(o);
   }
   const streams: SyncStream[] = [...targets].map((t) => {
-    if (typeof t === 'string') mkdirSync(dirname(t), { recursive: true });
-    return pino.destination({ dest: t, sync: true, append: true });
+    try {
+      return pino.destination({ dest: t, sync: true, append: true });
+    } catch (e) {
+      // Like zap, no parent directories are created: a typo in a path should fail, not sprout dirs.
+      throw new LogOutputError(String(t), e instanceof Error ? e.message : String(e));
+    }
   });
   if (streams.length === 1) return streams[0] as DestinationStream;
   return {

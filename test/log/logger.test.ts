@@ -71,13 +71,22 @@ test('printf-style messages and child bindings', () => {
 
 test('file outputs are appended to synchronously', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tsetcd-log-'));
-  const file = join(dir, 'sub', 'server.log');
+  const file = join(dir, 'server.log');
   const log = createLogger({ outputs: [file] });
   log.info({ n: 1 }, 'first');
   log.info({ n: 2 }, 'second');
   // No flush, no await: the lines must already be in the file.
   const lines = readFileSync(file, 'utf8').trim().split('\n').map((s) => JSON.parse(s) as { msg: string });
   assert.deepEqual(lines.map((l) => l.msg), ['first', 'second']);
+});
+
+test('an output that cannot be opened is a LogOutputError naming it', async () => {
+  const { LogOutputError } = await import('../../src/log/index.js');
+  const bad = join(mkdtempSync(join(tmpdir(), 'tsetcd-log-')), 'missing-dir', 'x.log');
+  assert.throws(
+    () => createLogger({ outputs: ['stderr', bad] }),
+    (e: unknown) => e instanceof LogOutputError && e.output === bad && e.message.startsWith(`cannot open log output "${bad}": ENOENT`),
+  );
 });
 
 test('lines written before process.exit or SIGKILL are not lost', async () => {
