@@ -252,16 +252,17 @@ export class Wal {
         entries: replay.entries(),
       };
       const tail = await openFile(join(dir, segments[segments.length - 1]!.name), 'r+');
+      // The Wal keeps its own copies: the caller owns `state` and may change it.
       const wal = new Wal(
         dir,
-        state.metadata,
+        new Uint8Array(replay.metadata),
         segments,
         tail,
         tailOffset,
         crc!,
         {
-          hardState: replay.hardState,
-          snapshot: replay.snapshot,
+          hardState: replay.hardState === null ? null : { ...replay.hardState },
+          snapshot: replay.snapshot === null ? null : { ...replay.snapshot },
           logEnd: state.entries.at(-1)?.index ?? replay.snapshot?.index ?? 0,
         },
         lock,
