@@ -7,7 +7,7 @@
  * otherwise flags, then ETCD_* variables for flags not on the command line, then defaults — and
  * a variable naming a flag that is also on the command line is an error.
  */
-import { parseArgs } from './argv.js';
+import { parseArgs, type ParsedArgs } from './argv.js';
 import { applyEnv } from './env.js';
 import { invalidConfig, ConfigError } from './errors.js';
 import { FLAGS, FLAGS_BY_NAME, flagToEnv, type FlagValue } from './flags.js';
@@ -52,60 +52,73 @@ export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv,
   if (args.positional.length > 0) throw invalidConfig(`'${args.positional[0]}' is not a valid flag`);
   if (args.values.get('version') === true) return { kind: 'version' };
 
-  const values = new Map<string, FlagValue>();
-  const sources = new Map<string, ValueSource>();
-  const notices: ConfigNotice[] = [...args.notices];
-
   // ETCD_CONFIG_FILE is read before anything else: it decides whether env vars count at all.
   const configFile = (args.values.get('config-file') as string | undefined) || (env[flagToEnv('config-file')] ?? '');
-  if (configFile !== '') {
-    const file = loadConfigFile(configFile, opts.readFile);
-    for (const [name, value] of file.values) {
-      values.set(name, value);
-      sources.set(name, 'file');
-    }
-    notices.push(...file.notices, {
-      level: 'info',
-      msg: 'loaded server configuration, other configuration command line flags and environment variables will be ignored if provided',
-      fields: { path: configFile },
-    });
-    // etcd ignores them silently; naming them saves an operator from wondering why a flag "does nothing".
-    const ignoredFlags = [...args.set].filter((n) => n !== 'config-file').map((n) => `--${n}`);
-    const ignoredEnv = Object.keys(env).filter((k) => k.startsWith('ETCD_') && k !== flagToEnv('config-file'));
-    if (ignoredFlags.length > 0 || ignoredEnv.length > 0) {
-      notices.push({
-        level: 'warn',
-        msg: 'ignoring command-line flags and environment variables because a configuration file is used',
-        fields: { path: configFile, flags: ignoredFlags, 'environment-variables': ignoredEnv },
-      });
-    }
-    // etcd drops the default initial cluster when the file bootstraps by discovery.
-    if ((str(values, 'discovery') !== '' || str(values, 'discovery-srv') !== '') && !values.has('initial-cluster')) {
-      values.set('initial-cluster', '');
-    }
-  } else {
-    for (const [name, value] of args.values) {
-      values.set(name, value);
-      sources.set(name, 'flag');
-    }
-    const fromEnv = applyEnv(env, args.set, (spec) => values.get(spec.name) ?? spec.defaultValue);
-    for (const [name, value] of fromEnv.values) {
-      values.set(name, value);
-      sources.set(name, 'env');
-    }
-    notices.push(...fromEnv.notices);
-    // Listening on explicit client URLs without saying how clients reach them is an error in
-    // etcd, not a silent "http://localhost:2379" advertisement.
-    if (sources.has('listen-client-urls') && !sources.has('advertise-client-urls')) {
-      values.set('advertise-client-urls', []);
-    }
-    const discovering = ['discovery', 'discovery-srv', 'discovery-srv-name'].some((n) => str(values, n) !== '');
-    if (discovering && !sources.has('initial-cluster')) values.set('initial-cluster', '');
-  }
+  const layer = configFile !== '' ? fromConfigFile(configFile, args, env, opts) : fromFlagsAndEnv(args, env);
+  const sources = new Map(layer.sources);
   for (const spec of FLAGS) if (!sources.has(spec.name)) sources.set(spec.name, 'default');
-
-  const config = resolveConfig({ values, sources, notices, configFile: configFile === '' ? null : configFile });
+  const notices = [...args.notices, ...layer.notices];
+  const config = resolveConfig({ values: layer.values, sources, notices, configFile: configFile === '' ? null : configFile });
   return { kind: 'serve', config };
+}
+
+/** Flag values set by one source, before defaults and validation. */
+interface Layer {
+  readonly values: Map<string, FlagValue>;
+  readonly sources: Map<string, ValueSource>;
+  readonly notices: ConfigNotice[];
+}
+
+/** The config file alone; the command line and environment only matter to say they are ignored. */
+function fromConfigFile(path: string, args: ParsedArgs, env: NodeJS.ProcessEnv, opts: ParseOptions): Layer {
+  const file = loadConfigFile(path, opts.readFile);
+  const layer: Layer = { values: new Map(), sources: new Map(), notices: [...file.notices] };
+  for (const [name, value] of file.values) {
+    layer.values.set(name, value);
+    layer.sources.set(name, 'file');
+  }
+  layer.notices.push({
+    level: 'info',
+    msg: 'loaded server configuration, other configuration command line flags and environment variables will be ignored if provided',
+    fields: { path },
+  });
+  // etcd ignores them silently; naming them saves an operator from wondering why a flag "does nothing".
+  const ignoredFlags = [...args.set].filter((n) => n !== 'config-file').map((n) => `--${n}`);
+  const ignoredEnv = Object.keys(env).filter((k) => k.startsWith('ETCD_') && k !== flagToEnv('config-file'));
+  if (ignoredFlags.length > 0 || ignoredEnv.length > 0) {
+    layer.notices.push({
+      level: 'warn',
+      msg: 'ignoring command-line flags and environment variables because a configuration file is used',
+      fields: { path, flags: ignoredFlags, 'environment-variables': ignoredEnv },
+    });
+  }
+  // etcd drops the default initial cluster when the file bootstraps by discovery.
+  const discovering = str(layer.values, 'discovery') !== '' || str(layer.values, 'discovery-srv') !== '';
+  if (discovering && !layer.values.has('initial-cluster')) layer.values.set('initial-cluster', '');
+  return layer;
+}
+
+/** Command-line flags, then ETCD_* variables for the flags not on the command line. */
+function fromFlagsAndEnv(args: ParsedArgs, env: NodeJS.ProcessEnv): Layer {
+  const layer: Layer = { values: new Map(), sources: new Map(), notices: [] };
+  for (const [name, value] of args.values) {
+    layer.values.set(name, value);
+    layer.sources.set(name, 'flag');
+  }
+  const fromEnv = applyEnv(env, args.set, (spec) => layer.values.get(spec.name) ?? spec.defaultValue);
+  for (const [name, value] of fromEnv.values) {
+    layer.values.set(name, value);
+    layer.sources.set(name, 'env');
+  }
+  layer.notices.push(...fromEnv.notices);
+  // Listening on explicit client URLs without saying how clients reach them is an error in
+  // etcd, not a silent "http://localhost:2379" advertisement.
+  if (layer.sources.has('listen-client-urls') && !layer.sources.has('advertise-client-urls')) {
+    layer.values.set('advertise-client-urls', []);
+  }
+  const discovering = ['discovery', 'discovery-srv', 'discovery-srv-name'].some((n) => str(layer.values, n) !== '');
+  if (discovering && !layer.sources.has('initial-cluster')) layer.values.set('initial-cluster', '');
+  return layer;
 }
 
 /**
