@@ -2,8 +2,8 @@
 // other, then the layer micro-benchmarks. Prints a side-by-side table with the ratio
 // tsetcd/etcd and writes everything to bench/results/latest.json. See BENCHMARKS.md.
 //
-//   node dist/bench/run.js [--quick] [--only etcd|tsetcd] [--workers N] [--duration SEC]
-//                          [--skip-check-perf] [--skip-micro]
+//   node dist/bench/run.js [--quick] [--only etcd|tsetcd|micro] [--workers N] [--duration SEC]
+//                          [--rounds N] [--skip-check-perf] [--skip-micro]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,8 @@ import { SERVER_KINDS, startServer, type RunningServer, type ServerKind } from '
 
 interface Options {
   quick: boolean;
-  only: ServerKind | undefined;
+  /** Only this server, or 'micro' for the micro-benchmarks alone. */
+  only: ServerKind | 'micro' | undefined;
   /** Load-generator threads (see bench/load.ts); 0 = the main thread. */
   workers: number;
   durationMs: number;
@@ -26,7 +27,7 @@ interface Options {
 }
 
 const USAGE =
-  'usage: node dist/bench/run.js [--quick] [--only etcd|tsetcd] [--workers N] [--duration SEC] [--rounds N] [--skip-check-perf] [--skip-micro]';
+  'usage: node dist/bench/run.js [--quick] [--only etcd|tsetcd|micro] [--workers N] [--duration SEC] [--rounds N] [--skip-check-perf] [--skip-micro]';
 
 /** Default generator threads: measured on the 2-core machine, see BENCHMARKS.md. */
 const DEFAULT_WORKERS = 0;
@@ -47,8 +48,8 @@ function parseArgs(argv: readonly string[]): Options {
         break;
       case '--only': {
         const v = value();
-        if (!SERVER_KINDS.includes(v as ServerKind)) throw new Error(`--only must be etcd or tsetcd, got ${v}`);
-        o.only = v as ServerKind;
+        if (v !== 'micro' && !SERVER_KINDS.includes(v as ServerKind)) throw new Error(`--only must be etcd, tsetcd or micro, got ${v}`);
+        o.only = v as ServerKind | 'micro';
         break;
       }
       case '--workers': {
@@ -89,6 +90,7 @@ function parseArgs(argv: readonly string[]): Options {
     o.durationMs = 2_000;
   }
   if (duration !== undefined) o.durationMs = duration;
+  if (o.only === 'micro' && !o.micro) throw new Error('--only micro and --skip-micro exclude each other');
   return o;
 }
 
@@ -220,6 +222,20 @@ function stopAllAndExit(signal: NodeJS.Signals): void {
   void Promise.all([...live].map((s) => s.stop())).finally(() => process.exit(130));
 }
 
+function printServerTables(o: Options, runs: readonly ServerRun[], shown: readonly ServerRun[]): void {
+  const rounds = o.rounds > 1 ? `, median of ${o.rounds} rounds` : '';
+  const threads = o.workers === 0 ? 'main thread' : `${o.workers} worker threads`;
+  console.log(`\nServer loads (${o.durationMs / 1000} s each${rounds}; generator: ${threads}; ratio = tsetcd/etcd throughput)`);
+  console.log(renderTable(LOADS, shown));
+  console.log(
+    `\nCPU during each load (the machine has ${cpus().length} cores; "others" = every other process; cost ratio = tsetcd/etcd server CPU per request, lower is better)`,
+  );
+  console.log(renderCpu(LOADS, shown));
+  const problems = renderProblems(runs);
+  if (problems.length > 0) console.log('\nProblems:\n  ' + problems.join('\n  '));
+}
+
+
 async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
   process.once('SIGINT', stopAllAndExit);
@@ -245,21 +261,11 @@ async function main(): Promise<number> {
     micro = await runMicroBenchmarks();
   }
 
-  const rounds = o.rounds > 1 ? `, median of ${o.rounds} rounds` : '';
-  const threads = o.workers === 0 ? 'main thread' : `${o.workers} worker threads`;
-  console.log(`\nServer loads (${o.durationMs / 1000} s each${rounds}; generator: ${threads}; ratio = tsetcd/etcd throughput)`);
-  console.log(renderTable(LOADS, shown));
-  console.log(
-    `\nCPU during each load (the machine has ${cpus().length} cores; "others" = every other process; cost ratio = tsetcd/etcd server CPU per request, lower is better)`,
-  );
-  console.log(renderCpu(LOADS, shown));
-  const problems = renderProblems(runs);
-  if (problems.length > 0) console.log('\nProblems:\n  ' + problems.join('\n  '));
+  if (runs.length > 0) printServerTables(o, runs, shown);
   if (o.micro) {
     console.log('\nMicro-benchmarks');
     console.log(renderMicro(micro));
   }
-
   const outDir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
   mkdirSync(outDir, { recursive: true });
   const outFile = `${outDir}latest.json`;
