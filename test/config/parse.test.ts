@@ -49,6 +49,17 @@ test('defaults are etcd 3.4 defaults (data dir named for tsetcd)', () => {
   assert.equal(c.sources.get('name'), 'default');
 });
 
+test('every ServerConfig field is defined, for defaults and for a config using every source', async () => {
+  const { defaultServerConfig } = await import('../../src/config/index.js');
+  const check = (c: ServerConfig): void => {
+    for (const [k, v] of Object.entries(c)) assert.notEqual(v, undefined, k);
+    for (const [k, v] of Object.entries(c.clientTls)) assert.notEqual(v, undefined, `clientTls.${k}`);
+    for (const [k, v] of Object.entries(c.peerTls)) assert.notEqual(v, undefined, `peerTls.${k}`);
+  };
+  check(defaultServerConfig());
+  check(parseServerConfig(['--peer-cert-allowed-cn=x', '--client-crl-file=/crl'], { ETCD_AUTH_TOKEN: 'jwt' }));
+});
+
 test('flag syntaxes of Go\'s flag package: --f v, --f=v, -f v, -f=v, bare booleans', () => {
   for (const argv of [
     ['--name', 'n1'], ['--name=n1'], ['-name', 'n1'], ['-name=n1'],
