@@ -94,6 +94,9 @@ function parseArgs(argv: readonly string[]): Options {
   return o;
 }
 
+/** Background CPU (cores) above which the numbers are flagged as taken under contention. */
+const CONTENDED_CORES = 0.25;
+
 /** 8-byte keys, 256-byte values (etcd's benchmark defaults, per the task). */
 const KEY_SPACE = 10_000;
 const VALUE_SIZE = 256;
@@ -231,6 +234,14 @@ function printServerTables(o: Options, runs: readonly ServerRun[], shown: readon
     `\nCPU during each load (the machine has ${cpus().length} cores; "others" = every other process; cost ratio = tsetcd/etcd server CPU per request, lower is better)`,
   );
   console.log(renderCpu(LOADS, shown));
+  const others = shown.flatMap((r) => Object.values(r.loads)).flatMap((l) => ('failed' in l || l.otherCores === undefined ? [] : [l.otherCores]));
+  const worst = Math.max(0, ...others);
+  if (worst > CONTENDED_CORES) {
+    console.log(
+      `\nWARNING: other processes used up to ${worst.toFixed(2)} of ${cpus().length} cores during these loads: ` +
+        'throughput is contention-bound; compare server CPU per request, or re-run on a quiet machine.',
+    );
+  }
   const problems = renderProblems(runs);
   if (problems.length > 0) console.log('\nProblems:\n  ' + problems.join('\n  '));
 }
