@@ -1,6 +1,6 @@
 // Start and stop a whole member in-process: storage, consensus, and the client listeners.
 // Used by bin/tsetcd and exported to users for their own tests (`import { startMember } from 'tsetcd'`).
-import { createClientHandler } from '../api/client-handler.js';
+import { type ClientHandlers, createClientHandlers } from '../api/client-handler.js';
 import { type ClientListener, listenClient } from '../api/client-listener.js';
 import { EtcdServer } from '../server/etcd-server.js';
 
@@ -30,20 +30,22 @@ export interface Member {
 export async function startMember(o: StartMemberOptions): Promise<Member> {
   const listenUrls = (o.listenClientUrls ?? ['http://127.0.0.1:2379']).map((u) => new URL(u));
   const name = o.name ?? 'default';
-  // Bind first so that port-0 listeners know their port before the member advertises it.
-  const pending: { server: EtcdServer | null } = { server: null };
-  const handler: Parameters<typeof listenClient>[1] = (req, res) => {
-    if (!pending.server) {
+  // Bind first so that port-0 listeners know their port before the member advertises it; until
+  // the server is up, connections are refused politely.
+  let active: ClientHandlers | null = null;
+  const front: ClientHandlers = {
+    grpc: (conn) => (active ? active.grpc(conn) : conn.destroy()),
+    http: (req, res) => {
+      if (active) return active.http(req, res);
       res.writeHead(503);
       res.end();
-      return;
-    }
-    clientHandler(req, res);
+    },
+    close: () => active?.close(),
   };
-  let clientHandler: Parameters<typeof listenClient>[1] = () => undefined;
   const listeners: ClientListener[] = [];
+  let metricsHandlers: ClientHandlers | null = null;
   try {
-    for (const u of listenUrls) listeners.push(await listenClient(u, handler));
+    for (const u of listenUrls) listeners.push(await listenClient(u, front));
     const clientUrls = listenUrls.map((u, i) => `${u.protocol}//${u.hostname}:${listeners[i]!.address.port}`);
     const server = await EtcdServer.start({
       name,
@@ -56,21 +58,24 @@ export async function startMember(o: StartMemberOptions): Promise<Member> {
       maxTxnOps: o.maxTxnOps ?? 128,
       defaultMetrics: o.defaultMetrics,
     });
-    clientHandler = createClientHandler(server, server.opts.maxRequestBytes);
-    pending.server = server;
-    for (const u of o.listenMetricsUrls ?? []) {
-      listeners.push(await listenClient(new URL(u), clientHandler));
+    active = createClientHandlers(server, server.opts.maxRequestBytes);
+    if ((o.listenMetricsUrls ?? []).length > 0) {
+      metricsHandlers = createClientHandlers(server, server.opts.maxRequestBytes, { grpc: false });
+      for (const u of o.listenMetricsUrls ?? []) listeners.push(await listenClient(new URL(u), metricsHandlers));
     }
     return {
       server,
       clientUrls,
       async stop() {
         await Promise.all(listeners.map((l) => l.close()));
+        front.close();
+        metricsHandlers?.close();
         await server.stop();
       },
     };
   } catch (e) {
     await Promise.all(listeners.map((l) => l.close()));
+    front.close();
     throw e;
   }
 }

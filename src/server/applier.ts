@@ -147,11 +147,11 @@ export class Applier {
   }
 
   private deleteRange(w: KvWriter, d: DeleteRangeRequest): DeleteRangeResponse {
-    const { deleted, rev, prevKvs } = w.deleteRange(d.key, d.rangeEnd);
+    const { deleted, rev, prevKvs } = w.deleteRange(d.key, d.rangeEnd, d.prevKv);
     return create(DeleteRangeResponseSchema, {
       header: create(ResponseHeaderSchema, { revision: BigInt(rev) }),
       deleted: BigInt(deleted),
-      prevKvs: d.prevKv ? prevKvs : [],
+      prevKvs,
     });
   }
 
