@@ -19,9 +19,8 @@
 // failed fsync the kernel may have dropped the dirty pages, so retrying could report as
 // durable data that is not. The server must exit and recover by reopening.
 
-import { mkdir, open as openFile, readFile, readdir, rename, rm, rmdir, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open as openFile, readdir, rename, rm, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { scanSegment } from './decoder.js';
 import {
   RecordEncoder,
   checkEntry,
@@ -30,14 +29,12 @@ import {
   checkSnapshot,
   type Detached,
 } from './encoder.js';
-import { WalCorruptionError, WalError, WalTornTailError } from './errors.js';
+import { WalError } from './errors.js';
 import { fsyncDir, writeFully } from './fsutil.js';
 import { DirLock, isCode } from './lock.js';
 import { Preallocator } from './prealloc.js';
-import { RecordType } from './record.js';
-import { Replay } from './replay.js';
+import { readWal, type SegmentInfo } from './reader.js';
 import { listSegments, segmentName } from './segments.js';
-import { classifyBadFrame } from './tail.js';
 import type { HardState, SnapshotMarker, WalEntry, WalLogger, WalState } from './types.js';
 
 export const DEFAULT_SEGMENT_SIZE = 64 * 1024 * 1024;
@@ -79,17 +76,9 @@ export interface OpenResult {
   state: WalState;
 }
 
-interface Segment {
-  seq: number;
-  firstIndex: number;
-  name: string;
-  /** Highest entry index stored in the segment (0 if none): decides releaseTo. */
-  maxIndex: number;
-}
-
 /** Encoded bytes of one segment waiting to be written. */
 interface Piece {
-  seg: Segment;
+  seg: SegmentInfo;
   /** The segment does not exist on disk yet: create it with these bytes. */
   create: boolean;
   /** No more bytes will go to this segment: truncate, sync and close it after writing. */
@@ -106,7 +95,7 @@ export class Wal {
   // ---- encoding side (synchronous, event loop) ----
   private readonly enc: RecordEncoder;
   /** Segment that the encoder's pending bytes belong to. */
-  private encSeg: Segment;
+  private encSeg: SegmentInfo;
   private encSegCreate = false;
   private encSegBytes: number;
   private readonly sealed: Piece[] = [];
@@ -136,7 +125,7 @@ export class Wal {
   private constructor(
     private readonly dir: string,
     private readonly metadata: Uint8Array,
-    private readonly segments: Segment[],
+    private readonly segments: SegmentInfo[],
     private tail: FileHandle,
     private tailOffset: number,
     crc: number,
@@ -210,60 +199,24 @@ export class Wal {
       for (const name of await readdir(dir)) {
         if (name.endsWith('.tmp')) await unlink(join(dir, name)); // unused preallocated files
       }
-      const names = await listSegments(dir);
-      if (names.length === 0) throw new WalError(`wal: no segment files in ${dir}`);
-      const replay = new Replay();
-      const segments: Segment[] = [];
-      let crc: number | null = null;
-      let tailOffset = 0;
-      for (let i = 0; i < names.length; i++) {
-        const { seq, firstIndex, name } = names[i]!;
-        const path = join(dir, name);
-        const buf = await readFile(path);
-        let maxIndex = 0;
-        let sawMetadata = false;
-        const scan = scanSegment(buf, crc, (type, payload, offset) => {
-          const idx = replay.apply(type, payload, name, offset);
-          if (idx > maxIndex) maxIndex = idx;
-          if (type === RecordType.Metadata) sawMetadata = true;
-        });
-        if (scan.bad !== null) {
-          const { offset, reason } = scan.bad;
-          if (i !== names.length - 1) throw new WalCorruptionError(name, offset, reason);
-          const verdict = classifyBadFrame(buf, scan.bad, scan.crc);
-          if (!verdict.torn) throw new WalCorruptionError(name, offset, verdict.why);
-          if (!sawMetadata) throw new WalCorruptionError(name, offset, `segment header damaged: ${verdict.why}`);
-          if (opts.repairTornTail === false) throw new WalTornTailError(name, offset, verdict.why);
-          await truncateTornTail(path, offset, opts.datasync ?? defaultDatasync);
-          logger.warn(
-            { file: path, offset, bytesCut: buf.length - offset, reason: verdict.why },
-            'wal: repaired torn tail by truncating the last segment',
-          );
-        }
-        crc = scan.crc;
-        tailOffset = scan.validEnd;
-        segments.push({ seq, firstIndex, name, maxIndex });
-      }
-      if (replay.metadata === null) throw new WalCorruptionError(names[0]!.name, 0, 'no metadata record');
-      const state: WalState = {
-        metadata: new Uint8Array(replay.metadata),
-        hardState: replay.hardState,
-        snapshot: replay.snapshot,
-        entries: replay.entries(),
-      };
+      const read = await readWal(dir, {
+        repairTornTail: opts.repairTornTail ?? true,
+        logger,
+        datasync: opts.datasync ?? defaultDatasync,
+      });
+      const { state, segments } = read;
       const tail = await openFile(join(dir, segments[segments.length - 1]!.name), 'r+');
-      // The Wal keeps its own copies: the caller owns `state` and may change it.
       const wal = new Wal(
         dir,
-        new Uint8Array(replay.metadata),
+        new Uint8Array(state.metadata), // the caller owns `state` and may change it
         segments,
         tail,
-        tailOffset,
-        crc!,
+        read.tailOffset,
+        read.crc,
         {
-          hardState: replay.hardState === null ? null : { ...replay.hardState },
-          snapshot: replay.snapshot === null ? null : { ...replay.snapshot },
-          logEnd: state.entries.at(-1)?.index ?? replay.snapshot?.index ?? 0,
+          hardState: read.hardState,
+          snapshot: read.snapshot,
+          logEnd: state.entries.at(-1)?.index ?? state.snapshot?.index ?? 0,
         },
         lock,
         opts.segmentSizeBytes ?? DEFAULT_SEGMENT_SIZE,
@@ -544,18 +497,3 @@ export class Wal {
 function defaultDatasync(fh: FileHandle): Promise<void> {
   return fh.datasync();
 }
-
-async function truncateTornTail(
-  path: string,
-  offset: number,
-  datasync: (fh: FileHandle) => Promise<void>,
-): Promise<void> {
-  const fh = await openFile(path, 'r+');
-  try {
-    await fh.truncate(offset);
-    await datasync(fh);
-  } finally {
-    await fh.close();
-  }
-}
-
