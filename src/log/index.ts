@@ -12,9 +12,9 @@
  */
 import { format } from 'node:util';
 import { pino, type DestinationStream, type Logger as PinoLogger, type LevelWithSilent } from 'pino';
-import { callerFromStack, fieldValue, formatZapTime } from './zap-format.js';
+import { fieldValue, formatZapTime, parseStack } from './zap-format.js';
 
-export { formatZapLine, formatZapTime, callerFromStack } from './zap-format.js';
+export { formatZapLine, formatZapTime, callerFromStack, parseStack } from './zap-format.js';
 
 /** zap's levels beyond pino's built-in ones, placed between error (50) and fatal (60). */
 const CUSTOM_LEVELS = { dpanic: 53, panic: 56 } as const;
@@ -59,16 +59,26 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
         log: (obj) => {
           const out: Record<string, unknown> = {};
           for (const [k, v] of Object.entries(obj)) out[k] = fieldValue(v);
+          // zap writes the stacktrace after every field.
+          const stack = (obj as { [STACK]?: string })[STACK];
+          if (stack !== undefined) out.stacktrace = stack;
           return out;
         },
       },
       // pino writes bindings, then the merged object, then the message; zap writes caller and
       // msg before the fields. So the hook moves the message into the object, first, and the
-      // mixin (merged in front of the object) supplies the caller before it.
-      mixin: withCaller
-        ? (_obj: object, _level: number, instance: unknown) =>
-            STATIC_CALLER.has(instance as object) ? {} : { caller: callerFromStack(captureStack()) }
-        : undefined,
+      // mixin (merged in front of the object) supplies the caller before it. Like zap's
+      // production config, error and above also carry a stacktrace.
+      mixin: (_obj: object, level: number, instance: unknown) => {
+        const wantStack = level >= ERROR_LEVEL;
+        const wantCaller = withCaller && !STATIC_CALLER.has(instance as object);
+        if (!wantStack && !wantCaller) return {};
+        const parsed = parseStack(captureStack(wantStack ? 40 : 12));
+        const extra: { caller?: string; [STACK]?: string } = {};
+        if (wantCaller) extra.caller = parsed.caller;
+        if (wantStack) extra[STACK] = parsed.stacktrace;
+        return extra;
+      },
       hooks: {
         logMethod(args: unknown[], method: (this: unknown, ...a: unknown[]) => void) {
           let fields: Record<string, unknown> = {};
@@ -105,10 +115,15 @@ export function moduleLogger(parent: Logger, module: string): Logger {
   return child;
 }
 
-/** A stack just deep enough to get past pino's frames to the caller. */
-function captureStack(): string | undefined {
+/** pino's numeric value for 'error'; dpanic, panic and fatal are above it. */
+const ERROR_LEVEL = 50;
+/** Carries the stacktrace from the mixin to the formatter, which puts it last. */
+const STACK = Symbol('stacktrace');
+
+/** A stack deep enough to get past pino's frames to the caller (and further for stacktraces). */
+function captureStack(frames: number): string | undefined {
   const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 12;
+  Error.stackTraceLimit = frames;
   const holder: { stack?: string } = {};
   Error.captureStackTrace(holder);
   Error.stackTraceLimit = limit;

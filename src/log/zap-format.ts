@@ -49,20 +49,33 @@ export function formatZapLine(
   return `${JSON.stringify(out)}\n`;
 }
 
+/** True for frames of the logging machinery itself (pino, src/log, Node internals). */
+function isLoggingFrame(file: string): boolean {
+  return file.startsWith('node:') || file.includes('/node_modules/pino') || /\/src\/log\/[^/]+$/.test(file);
+}
+
+const FRAME = /\(?((?:file:\/\/)?[^()\s]+?):(\d+):\d+\)?\s*$/;
+
 /**
- * "caller" of the first stack frame outside the logging machinery, shortened like zap's
- * ShortCallerEncoder: ".../dist/src/server/apply.js:42:7" → "server/apply.js:42".
- * It is computed only for lines that pass the level filter, so disabled debug logs cost nothing.
+ * From a JS stack captured inside the logger: the "caller" of the first frame outside the logging
+ * machinery, shortened like zap's ShortCallerEncoder (".../dist/src/server/apply.js:42:7" →
+ * "server/apply.js:42"), and the "stacktrace" from that frame on (zap adds one to error logs).
  */
-export function callerFromStack(stack: string | undefined): string {
-  if (stack === undefined) return 'undefined';
-  for (const line of stack.split('\n').slice(1)) {
-    const m = /\(?((?:file:\/\/)?[^()\s]+?):(\d+):\d+\)?\s*$/.exec(line);
-    if (m === null) continue;
-    const file = m[1]!;
-    if (file.startsWith('node:') || file.includes('/node_modules/pino') || /\/src\/log\/[^/]+$/.test(file)) continue;
-    const parts = file.replace(/^file:\/\//, '').split('/');
-    return `${parts.slice(-2).join('/')}:${m[2]}`;
+export function parseStack(stack: string | undefined): { caller: string; stacktrace: string } {
+  const lines = (stack ?? '').split('\n').slice(1);
+  for (let i = 0; i < lines.length; i++) {
+    const m = FRAME.exec(lines[i]!);
+    if (m === null || isLoggingFrame(m[1]!)) continue;
+    const parts = m[1]!.replace(/^file:\/\//, '').split('/');
+    return {
+      caller: `${parts.slice(-2).join('/')}:${m[2]}`,
+      stacktrace: lines.slice(i).map((l) => l.trim()).join('\n'),
+    };
   }
-  return 'undefined';
+  return { caller: 'undefined', stacktrace: '' };
+}
+
+/** Only the caller (kept for callers of the earlier API and tests). */
+export function callerFromStack(stack: string | undefined): string {
+  return parseStack(stack).caller;
 }

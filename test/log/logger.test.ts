@@ -50,6 +50,17 @@ test('levels are lowercase zap names and the level filter applies', () => {
   assert.equal(dbg.lines()[0]!.level, 'debug');
 });
 
+test('error and above carry a stacktrace after the fields, starting at the call site (zap production)', () => {
+  const { lines, log } = capture();
+  log.warn({ a: 1 }, 'no stack');
+  log.error({ a: 1 }, 'with stack');
+  const [w, e] = lines();
+  assert.equal(w!.stacktrace, undefined);
+  assert.deepEqual(Object.keys(e!), ['level', 'ts', 'caller', 'msg', 'a', 'stacktrace']);
+  assert.match(String(e!.stacktrace), /^at .*log\/logger\.test\.js:\d+:\d+/);
+  assert.doesNotMatch(String(e!.stacktrace), /node_modules\/pino|src\/log\//);
+});
+
 test('errors log as their message under "error", like zap.Error', () => {
   const { lines, log } = capture();
   log.warn({ error: new Error('disk full') }, 'failed to write');
