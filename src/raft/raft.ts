@@ -7,6 +7,7 @@
 
 import {
   type ConfChange,
+  ConfChangeType,
   type ConfState,
   type Entry,
   EntryType,
@@ -95,6 +96,8 @@ export class Raft {
   readonly prs: ProgressTracker;
   state: StateRole = StateRole.Follower;
   isLearner = false;
+  /** We applied our own removal (we may still campaign, only to hand over; see promotable). */
+  removedSelf = false;
   lead: NodeId = NONE;
   /** Target of an ongoing leader transfer, or NONE. */
   leadTransferee: NodeId = NONE;
@@ -146,7 +149,11 @@ export class Raft {
       const lo = this.raftLog.firstIndex();
       if (c.applied >= lo) {
         for (const e of this.raftLog.slice(lo, c.applied + 1, Number.MAX_SAFE_INTEGER)) {
-          if (e.type === EntryType.ConfChange) this.prs.resetTo(applyConfChange(this.prs.confState(), decodeConfChange(e.data)), this.raftLog.lastIndex() + 1);
+          if (e.type === EntryType.ConfChange) {
+            const cc = decodeConfChange(e.data);
+            if (cc.type === ConfChangeType.RemoveNode && cc.nodeId === this.id) this.removedSelf = true;
+            this.prs.resetTo(applyConfChange(this.prs.confState(), cc), this.raftLog.lastIndex() + 1);
+          }
         }
         this.isLearner = this.prs.learners.has(this.id);
       }
@@ -392,12 +399,24 @@ export class Raft {
     this.pendingConfIndex = this.raftLog.lastIndex();
     // An empty entry of our term: committing it commits everything before it (Figure 8).
     this.appendEntry([{ term: 0, index: 0, type: EntryType.Normal, data: EMPTY_BYTES }]);
+    // A removed member only ever leads to pass its log on (see promotable).
+    if (!this.prs.isVoter(this.id)) this.transferAfterRemoval();
   }
 
-  /** May this node become leader? Learners, removed nodes and nodes installing a snapshot may not. */
+  /**
+   * May this node campaign? Voters may; learners, nodes installing a snapshot and nodes
+   * that never were members may not. A member that applied its own removal may, as a last
+   * resort: in a two-member cluster whose leader removed itself and lost leadership before
+   * handing over, the survivor may still count the removed member in its quorum yet lack
+   * entries only the removed member holds -- neither could win, forever. Letting the
+   * removed member win (votes are counted over the configuration without it, so only the
+   * remaining voters can elect it) lets it replicate its log and transfer leadership.
+   */
   promotable(): boolean {
+    if (this.raftLog.hasPendingSnapshot()) return false;
     const pr = this.prs.progress.get(this.id);
-    return pr !== undefined && !pr.isLearner && !this.raftLog.hasPendingSnapshot();
+    if (pr !== undefined) return !pr.isLearner;
+    return this.removedSelf && this.prs.voters.size > 0;
   }
 
   private hup(kind: CampaignKind): void {
@@ -913,6 +932,7 @@ export class Raft {
 
   /** Applies a committed conf change (called by the application when it applies the entry). */
   applyConfChange(cc: ConfChange): ConfState {
+    if (cc.type === ConfChangeType.RemoveNode && cc.nodeId === this.id) this.removedSelf = true;
     const cs = applyConfChange(this.prs.confState(), cc);
     return this.switchToConfig(cs);
   }

@@ -201,7 +201,8 @@ test('removing the leader hands leadership over without waiting for an election 
   c.stabilize();
   const l = c.leader();
   assert.ok(l && l.id !== 1n, 'a remaining voter leads');
-  assert.equal(c.get(1).raft.promotable(), false);
+  assert.equal(c.get(1).raft.removedSelf, true);
+  assert.equal(c.get(1).raft.prs.isVoter(1n), false);
   c.propose(Number(l.id), 'without 1');
   c.stabilize();
   assert.deepEqual(c.appliedBy(Number(l.id)), ['without 1']);

@@ -65,7 +65,7 @@ export function optionsForSeed(seed: number, mutations?: RaftMutations): SimOpti
     voters,
     learners,
     chaosSteps: 150 + r.intn(150),
-    healSteps: 600,
+    healSteps: 1200,
     loss: [0, 0.02, 0.1, 0.25][r.intn(4)]!,
     duplicate: [0, 0.02, 0.1][r.intn(3)]!,
     maxDelay: r.intn(4),
