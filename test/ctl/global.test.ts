@@ -15,7 +15,7 @@ test('help and usage text, unknown commands and flags', async () => {
     bare(), bare('--help'), bare('-h'), bare('get', '--help'), bare('put', '-h'), bare('del', '--help'), bare('txn', '--help'),
     bare('member'), bare('member', 'bogus'), bare('member', 'list', '--help'), bare('endpoint'), bare('endpoint', 'status', '-h'),
     bare('endpoint', 'hashkv', '-h'), bare('endpoint', 'health', '-h'), bare('alarm'), bare('alarm', 'list', '-h'),
-    bare('compaction', '-h'), bare('defrag', '-h'), bare('version', '-h'), bare('help', 'get'), bare('help'),
+    bare('compaction', '-h'), bare('defrag', '-h'), bare('version', '-h'), bare('help', 'get'), bare('help'), bare('help', 'bogus'), bare('completion'),
     bare('bogus'), bare('gte'), bare('l'), bare('get', '--bogus', 'x'), bare('get', '-x'), bare('get', '--rev=abc', 'x'),
     bare('get', '--rev'), bare('get', '-w'), bare('--dial-timeout=abc', 'get', 'x'), bare('--dial-timeout=5', 'get', 'x'),
     bare('get', '--prefix=maybe', 'x'), bare('get', '---x'), bare('--endpoints'),

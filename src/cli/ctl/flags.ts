@@ -108,7 +108,7 @@ export class FlagSet {
     }
   }
 
-  private setFromCli(d: FlagDef, text: string, via: string): void {
+  private setFromCli(d: FlagDef, text: string): void {
     try {
       this.set(d.name, text);
     } catch (e) {
@@ -118,7 +118,6 @@ export class FlagSet {
       }
       throw e;
     }
-    void via;
   }
 
   /** Parses arguments with flags interspersed; positional arguments end up in `args`. */
@@ -151,11 +150,11 @@ export class FlagSet {
     const d = this.defs.get(name);
     if (d === undefined) throw new FlagError(`unknown flag: --${name}`);
     if (eq !== -1) {
-      this.setFromCli(d, body.slice(eq + 1), s);
+      this.setFromCli(d, body.slice(eq + 1));
     } else if (d.kind === 'bool') {
-      this.setFromCli(d, 'true', s);
+      this.setFromCli(d, 'true');
     } else if (rest.length > 0) {
-      this.setFromCli(d, rest.shift() as string, s);
+      this.setFromCli(d, rest.shift() as string);
     } else {
       throw new FlagError(`flag needs an argument: ${s}`);
     }
@@ -170,20 +169,20 @@ export class FlagSet {
         throw new FlagError(`unknown shorthand flag: ${goQuoteRune(c)} in -${shorts}`);
       }
       if (shorts.length > 2 && shorts[1] === '=') {
-        this.setFromCli(d, shorts.slice(2), s);
+        this.setFromCli(d, shorts.slice(2));
         return;
       }
       if (d.kind === 'bool') {
-        this.setFromCli(d, 'true', s);
+        this.setFromCli(d, 'true');
         shorts = shorts.slice(1);
         continue;
       }
       if (shorts.length > 1) {
-        this.setFromCli(d, shorts.slice(1), s);
+        this.setFromCli(d, shorts.slice(1));
         return;
       }
       if (rest.length > 0) {
-        this.setFromCli(d, rest.shift() as string, s);
+        this.setFromCli(d, rest.shift() as string);
         return;
       }
       throw new FlagError(`flag needs an argument: ${goQuoteRune(c)} in -${shorts}`);

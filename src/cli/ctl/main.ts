@@ -20,7 +20,7 @@ async function helpRun(ctx: RunContext): Promise<void> {
   const f = find(root, ctx.args);
   if (!f.ok) {
     ctx.io.stderr.write(`Unknown help topic [\`${ctx.args.join(' ')}\`]\n`);
-    ctx.io.stdout.write(usageText(root));
+    ctx.io.stdout.write(usageText(root, false));
     return;
   }
   ctx.io.stdout.write(usageText(f.cmd));

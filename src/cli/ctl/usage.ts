@@ -45,7 +45,11 @@ function useLine(cmd: Command): string {
   return base.includes('[flags]') ? base : `${base} [flags]`;
 }
 
-export function usageText(cmd: Command): string {
+/**
+ * `helpFlag: false` renders a command whose -h flag cobra has not added yet (the root, when
+ * `help <unknown topic>` prints it).
+ */
+export function usageText(cmd: Command, helpFlag = true): string {
   const root = cmd.root();
   let t = 'NAME:\n';
   t += cmd.parent === undefined ? `\t${cmd.name} - ${cmd.spec.short}\n` : `\t${relName(cmd, root)} - ${cmd.spec.short}\n`;
@@ -62,7 +66,7 @@ export function usageText(cmd: Command): string {
     t += '\nDESCRIPTION:\n';
     for (const line of cmd.spec.long.replace(/^[\n\t ]+|[\n\t ]+$/g, '').split('\n')) t += `\t${line}\n`;
   }
-  const local = cmd.localFlagDefs();
+  const local = cmd.localFlagDefs().filter((d) => helpFlag || d.name !== 'help');
   if (local.length > 0) t += `\nOPTIONS:\n${flagUsages(local)}`;
   const inherited = cmd.inheritedFlagDefs();
   if (inherited.length > 0) t += `\nGLOBAL OPTIONS:\n${flagUsages(inherited)}`;

@@ -4,8 +4,9 @@
 import type { CommandSpec, RunContext } from '../command.js';
 import { ExitBadFeature, exitWithError } from '../exit.js';
 
-export function notImplemented(use: string, short: string, children?: CommandSpec[]): CommandSpec {
+export function notImplemented(use: string, short: string, children?: CommandSpec[], long?: string): CommandSpec {
   const spec: CommandSpec = { use, short };
+  if (long !== undefined) spec.long = long;
   if (children !== undefined) spec.children = children;
   else spec.run = async (ctx: RunContext): Promise<void> => {
     exitWithError(ExitBadFeature, `"${ctx.cmd.path.replace(/^\S+ /, '')}" is not implemented in tsetcdctl yet`);
@@ -28,7 +29,9 @@ export const NOT_IMPLEMENTED: CommandSpec[] = [
     notImplemented('fish', 'Generate the autocompletion script for fish'),
     notImplemented('powershell', 'Generate the autocompletion script for powershell'),
     notImplemented('zsh', 'Generate the autocompletion script for zsh'),
-  ]),
+  ], `Generate the autocompletion script for etcdctl for the specified shell.
+See each sub-command's help for details on how to use the generated script.
+`),
   notImplemented('elect <election-name> [proposal]', 'Observes and participates in leader election'),
   notImplemented('lease <subcommand>', 'Lease related commands', [
     notImplemented('grant <ttl>', 'Creates leases'),
