@@ -34,6 +34,11 @@ class Generation implements GenLike {
   ) {}
 }
 
+// The revisions of an empty generation. Frozen and shared: put() replaces it with an exact-size
+// array literal instead of pushing (a push onto [] would reserve ~17 slots, which for a
+// million single-revision keys is most of the index's memory).
+const NO_REVS: number[] = Object.freeze([]) as unknown as number[];
+
 const genLength = (g: GenLike): number => g.revs.length >> 1;
 const genMain = (g: GenLike, i: number): number => g.revs[2 * i]!;
 const genSub = (g: GenLike, i: number): number => g.revs[2 * i + 1]!;
@@ -70,7 +75,7 @@ export class KeyIndex implements GenLike {
   ver = 0;
   createdMain = 0;
   createdSub = 0;
-  revs: number[] = [];
+  revs: number[] = NO_REVS;
   /** Closed generations, oldest first; undefined when there are none (the common case). */
   older: Generation[] | undefined = undefined;
 
@@ -93,8 +98,10 @@ export class KeyIndex implements GenLike {
     if (this.revs.length === 0) {
       this.createdMain = main;
       this.createdSub = sub;
+      this.revs = [main, sub];
+    } else {
+      this.revs.push(main, sub);
     }
-    this.revs.push(main, sub);
     this.ver++;
     this.modMain = main;
     this.modSub = sub;
@@ -106,7 +113,7 @@ export class KeyIndex implements GenLike {
     this.createdMain = createdMain;
     this.createdSub = 0;
     this.ver = version;
-    this.revs.push(modMain, modSub);
+    this.revs = [modMain, modSub];
     this.modMain = modMain;
     this.modSub = modSub;
   }
@@ -119,7 +126,7 @@ export class KeyIndex implements GenLike {
     this.ver = 0;
     this.createdMain = 0;
     this.createdSub = 0;
-    this.revs = [];
+    this.revs = NO_REVS;
     return true;
   }
 
