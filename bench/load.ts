@@ -103,7 +103,8 @@ export function planShares(spec: LoadSpec, threads: number): EnginePlan[] {
   if (!Number.isInteger(spec.connections) || spec.connections < 1) {
     throw new RangeError(`connections must be a positive integer: ${spec.connections}`);
   }
-  const n = Math.max(1, Math.min(threads, spec.connections));
+  // Never more threads than connections, nor than requests (each thread sends at least one).
+  const n = Math.max(1, Math.min(threads, spec.connections, maxRequests));
   const conns = new Array<number>(n).fill(0);
   const clients = new Array<number>(n).fill(0);
   // Connection j belongs to thread j % n; client i rides connection i % connections.
@@ -113,15 +114,17 @@ export function planShares(spec: LoadSpec, threads: number): EnginePlan[] {
   let keyStart = 0;
   let assigned = 0;
   for (let t = 0; t < n; t++) {
-    // Requests in proportion to clients; the last thread takes the rounding remainder.
-    const share = t === n - 1 ? maxRequests - assigned : Math.floor((maxRequests * clients[t]!) / spec.clients);
+    // One request each, the rest in proportion to clients; the last thread takes the
+    // rounding remainder (which is >= 1 because every share rounds down).
+    const rest = maxRequests - n;
+    const share = t === n - 1 ? maxRequests - assigned : 1 + Math.floor((rest * clients[t]!) / spec.clients);
     assigned += share;
     plans.push({
       url: spec.url,
       connections: conns[t]!,
       clients: clients[t]!,
       op: spec.op,
-      maxRequests: Math.max(1, share),
+      maxRequests: share,
       maxDurationMs,
       requestTimeoutMs: spec.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       seed: (spec.seed ?? 1) + t * 7919,

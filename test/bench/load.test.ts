@@ -154,6 +154,19 @@ test('work is split into whole connections and all requests', () => {
   assert.deepEqual(plans.map((p) => p.clients), [40, 30, 30]);
   assert.equal(plans.reduce((a, p) => a + p.maxRequests, 0), 1001);
   assert.deepEqual(plans.map((p) => p.keyStart), [0, 400, 700]);
+  // Fewer requests than threads: fewer threads, never more requests than asked for.
+  const tiny = planShares(
+    { name: 't', url: 'http://x', clients: 4, connections: 4, op: { kind: 'range', keySpace: 1, serializable: true }, requests: 2 },
+    4,
+  );
+  assert.deepEqual(tiny.map((p) => p.maxRequests), [1, 1]);
+  // Uneven clients per thread: no thread is left without a request.
+  const uneven = planShares(
+    { name: 'u', url: 'http://x', clients: 5, connections: 3, op: { kind: 'range', keySpace: 1, serializable: true }, requests: 3 },
+    3,
+  );
+  assert.deepEqual(uneven.map((p) => p.clients), [2, 2, 1]);
+  assert.deepEqual(uneven.map((p) => p.maxRequests), [1, 1, 1]);
 });
 
 test('keys are 8 bytes and values incompressible-looking printable bytes', () => {
