@@ -179,12 +179,14 @@ export function parseGoDuration(s0: string): number {
   return neg ? -ms : ms;
 }
 
-/** Formats milliseconds like Go's time.Duration.String() for the common cases ("1h0m0s", "5m0s", "100ms"). */
+/** Formats milliseconds like Go's time.Duration.String(): "1h0m0s", "5m0s", "1.5s", "100ms", "500µs". */
 export function formatGoDuration(ms: number): string {
   if (ms === 0) return '0s';
   const sign = ms < 0 ? '-' : '';
   let rest = Math.abs(ms);
-  if (rest < 1000) return `${sign}${rest}ms`;
+  if (rest < 1e-3) return `${sign}${Number((rest * 1e6).toFixed(3))}ns`;
+  if (rest < 1) return `${sign}${Number((rest * 1e3).toFixed(6))}µs`;
+  if (rest < 1000) return `${sign}${Number(rest.toFixed(9))}ms`;
   const h = Math.floor(rest / 3_600_000);
   rest -= h * 3_600_000;
   const m = Math.floor(rest / 60_000);

@@ -25,6 +25,7 @@ export { flagsHelpText, USAGE_TEXT } from './help.js';
 export { DEFAULT_QUOTA_BACKEND_BYTES } from './resolve.js';
 export { parseServerURL, parseServerURLs, parseInitialCluster } from './urls.js';
 export { verifyBootstrap } from './bootstrap.js';
+export { startupLogFields } from './summary.js';
 
 export interface ParseOptions {
   /** Reads the config file; defaults to fs.readFileSync (tests inject files). */

@@ -54,6 +54,18 @@ test('time.ParseDuration (milliseconds out)', () => {
   for (const bad of ['', '5', '1x', 's', '.s', '1.5.5s', '+', '1h 30m']) fails(() => parseGoDuration(bad), 'parse error');
 });
 
+test('time.Duration.String()', async () => {
+  const { formatGoDuration } = await import('../../src/config/goparse.js');
+  const cases: [number, string][] = [
+    [0, '0s'], [0.0005, '500ns'], [0.5, '500µs'], [1.5, '1.5ms'], [100, '100ms'], [1000, '1s'], [1500, '1.5s'],
+    [60_000, '1m0s'], [300_000, '5m0s'], [3_600_000, '1h0m0s'], [5_400_000, '1h30m0s'], [-2000, '-2s'],
+  ];
+  for (const [ms, text] of cases) {
+    assert.equal(formatGoDuration(ms), text, String(ms));
+    if (ms !== 0) assert.equal(parseGoDuration(text), ms, `round trip ${text}`);
+  }
+});
+
 test('URLs as etcd checks them', () => {
   const u = parseServerURL(' HTTPS://Example.com:443 ');
   assert.deepEqual(u, { scheme: 'https', hostname: 'Example.com', port: 443, host: 'Example.com:443', href: 'https://Example.com:443' });
