@@ -10,6 +10,7 @@ import { encodeKv, toKeyValue, type Kv } from './kv_codec.js';
 import { rangeKeys, readRow, type RangeOptions, type RangeResult } from './reader.js';
 import { scratchRevBytes } from './revision.js';
 import { fromLatin1, latin1, toSpan } from './span.js';
+import { KeyIndex } from './key_index.js';
 import type { TreeIndex } from './tree_index.js';
 
 const EMPTY = new Uint8Array(0);
@@ -70,7 +71,9 @@ export class WriteTxn {
     const main = this.beginRev + 1;
     const sub = this.changes;
     const k = latin1(key);
-    const prev = index.get(k, main);
+    // One tree lookup serves both the read of the previous state and the index update.
+    let ki = index.keyIndex(k);
+    const prev = ki?.get(main);
     const kv: Kv = {
       key,
       createRevision: prev ? prev.createdMain : main,
@@ -80,7 +83,11 @@ export class WriteTxn {
       lease,
     };
     backend.put('key', scratchRevBytes(main, sub), encodeKv(kv));
-    index.put(k, main, sub);
+    if (ki === undefined) {
+      ki = new KeyIndex(k);
+      index.insert(ki);
+    }
+    ki.put(main, sub);
     this.changes++;
     this.events.push({ $typeName: 'mvccpb.Event', type: Event_EventType.PUT, kv: toKeyValue(kv) });
     return main;
