@@ -113,7 +113,7 @@ export class EtcdClient {
   // ---- KV ----
   range(req: MessageInitShape<typeof RangeRequestSchema>, o?: CallOptions): Promise<RangeResponse> {
     const r = create(RangeRequestSchema, req);
-    return this.call((c, signal) => c.kv.range(r, { signal }), { ...o, retryWrites: false, isWrite: false });
+    return this.call((c, signal) => c.kv.range(r, { signal }), { ...o, isWrite: false });
   }
   put(req: MessageInitShape<typeof PutRequestSchema>, o?: CallOptions): Promise<PutResponse> {
     const r = create(PutRequestSchema, req);
@@ -212,7 +212,7 @@ export class EtcdClient {
     return c;
   }
 
-  /** Opens the connection within the dial timeout; false when the endpoint cannot be reached. */
+  /** Opens the connection within the dial timeout; returns why when the endpoint cannot be reached. */
   private async dial(c: Conn, deadline: number): Promise<string | undefined> {
     if (c.dialed && c.session.state() !== 'error' && c.session.state() !== 'closed') return undefined;
     const limit = Math.min(this.dialTimeoutMs, Math.max(0, deadline - Date.now()));
@@ -236,7 +236,7 @@ export class EtcdClient {
     }
   }
 
-  private async call<T>(pick: Pick<T>, o: CallOptions & { isWrite: boolean; retryWrites?: boolean; endpoint?: string | undefined }): Promise<T> {
+  private async call<T>(pick: Pick<T>, o: CallOptions & { isWrite: boolean; endpoint?: string | undefined }): Promise<T> {
     if (this.closed) throw new Error('client is closed');
     const timeoutMs = o.timeoutMs ?? this.commandTimeoutMs;
     const deadline = Date.now() + timeoutMs;
@@ -283,7 +283,7 @@ export class EtcdClient {
         c.dialed = false;
         if (o.isWrite && cl.maybeSent) {
           // The write may have been applied; repeating it could apply it twice.
-          const err = new EtcdError(rpcErrorString(14, cl.cause), 'server', 14, cl.cause, rpcErrorString(14, cl.cause));
+          const err = new EtcdError(rpcErrorString(14, cl.cause), 'transport', 14, cl.cause, rpcErrorString(14, cl.cause));
           this.opts.onFailedAttempt?.({ target, attempt: 0, error: err.grpcMessage });
           throw err;
         }

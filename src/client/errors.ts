@@ -93,7 +93,9 @@ export type EtcdErrorKind =
   /** The call's deadline (command timeout) passed before any endpoint answered. */
   | 'deadline'
   /** The caller cancelled the call. */
-  | 'canceled';
+  | 'canceled'
+  /** The connection failed while a write was in flight; it may or may not have been applied. */
+  | 'transport';
 
 /**
  * One failed call. `message` is what etcd's Go client would return from err.Error():
