@@ -24,9 +24,19 @@ export function majority(n: number): number {
 export function committedIndex(voters: ReadonlySet<NodeId>, matchOf: (id: NodeId) => number | undefined): number {
   const n = voters.size;
   if (n === 0) return Number.MAX_SAFE_INTEGER;
-  const matches: number[] = [];
-  for (const id of voters) matches.push(matchOf(id) ?? 0);
-  matches.sort((a, b) => b - a);
+  // Called on every ack: insertion sort (descending) of a handful of numbers beats
+  // Array.prototype.sort with a comparator by a wide margin.
+  const matches = new Array<number>(n);
+  let len = 0;
+  for (const id of voters) {
+    const m = matchOf(id) ?? 0;
+    let j = len++;
+    while (j > 0 && matches[j - 1]! < m) {
+      matches[j] = matches[j - 1]!;
+      j--;
+    }
+    matches[j] = m;
+  }
   return matches[majority(n) - 1]!;
 }
 
