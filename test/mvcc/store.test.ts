@@ -243,6 +243,24 @@ test('the consistent index commits atomically with the batch; an aborted batch l
   }
 });
 
+test('a read view stays at its revision, and refuses once compaction passed it', async () => {
+  const env = openEnv();
+  try {
+    put(env, 'a', '1'); // 2
+    const view = env.store.read();
+    put(env, 'a', '2'); // 3
+    assert.equal(view.rev, 2);
+    assert.deepEqual(view.range(b('a'), undefined).kvs.map((kv) => s(kv.value)), ['1']);
+    assert.equal(view.range(b('a'), undefined).rev, 2);
+    assert.throws(() => view.range(b('a'), undefined, { rev: 3 }), ErrFutureRev);
+    await env.store.compact(3).physicalDone;
+    assert.throws(() => view.range(b('a'), undefined), ErrCompacted);
+    assert.equal(env.store.read().firstRev, 3);
+  } finally {
+    await env.cleanup();
+  }
+});
+
 test('write() refuses to run outside a batch or beside another open txn', async () => {
   const env = openEnv();
   try {
