@@ -11,10 +11,10 @@
  * panic/fatal only writes the line; the caller decides to throw or exit (etcd exits with 1).
  */
 import { format } from 'node:util';
-import { pino, type DestinationStream, type Logger as PinoLogger, type LevelWithSilent } from 'pino';
+import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 import { fieldValue, formatZapTime, parseStack } from './zap-format.js';
 
-export { formatZapLine, formatZapTime, callerFromStack, parseStack } from './zap-format.js';
+export { formatZapLine, formatZapTime, parseStack } from './zap-format.js';
 
 /** zap's levels beyond pino's built-in ones, placed between error (50) and fatal (60). */
 const CUSTOM_LEVELS = { dpanic: 53, panic: 56 } as const;
@@ -129,13 +129,6 @@ function captureStack(frames: number): string | undefined {
   Error.stackTraceLimit = limit;
   return holder.stack;
 }
-
-/** True for the levels pino and zap share plus zap's extras; for validating user input. */
-export function isLogLevel(s: string): s is LogLevel {
-  return ['debug', 'info', 'warn', 'error', 'dpanic', 'panic', 'fatal'].includes(s);
-}
-
-export type { LevelWithSilent };
 
 /** A --log-outputs file could not be opened; etcd reports this as a flag error and exits 1. */
 export class LogOutputError extends Error {

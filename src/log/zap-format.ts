@@ -74,8 +74,3 @@ export function parseStack(stack: string | undefined): { caller: string; stacktr
   }
   return { caller: 'undefined', stacktrace: '' };
 }
-
-/** Only the caller (kept for callers of the earlier API and tests). */
-export function callerFromStack(stack: string | undefined): string {
-  return parseStack(stack).caller;
-}
