@@ -30,11 +30,26 @@ export function etcdServices(server: EtcdServer): ServiceImpl[] {
   ];
 }
 
-/** Counts RPCs under go-grpc-prometheus's metric names, as etcd exports them. */
+/** Counts RPCs under go-grpc-prometheus's metric names, as etcd exports them. Labeled children
+ *  are cached per method/code: resolving labels on every request costs more than the count. */
 export function metricsObserver(server: EtcdServer): RpcObserver {
+  const started = new Map<string, { inc(): void }>();
+  const handled = new Map<string, { inc(): void }>();
   return {
-    started: (grpc_service, grpc_method) => server.metrics.grpcStarted.inc({ grpc_type: 'unary', grpc_service, grpc_method }),
-    handled: (grpc_service, grpc_method, code) =>
-      server.metrics.grpcHandled.inc({ grpc_type: 'unary', grpc_service, grpc_method, grpc_code: grpcCodeName(code) }),
+    started: (grpc_service, grpc_method) => {
+      const k = `${grpc_service}/${grpc_method}`;
+      let c = started.get(k);
+      if (!c) started.set(k, (c = server.metrics.grpcStarted.labels({ grpc_type: 'unary', grpc_service, grpc_method })));
+      c.inc();
+    },
+    handled: (grpc_service, grpc_method, code) => {
+      const k = `${grpc_service}/${grpc_method}/${code}`;
+      let c = handled.get(k);
+      if (!c) {
+        c = server.metrics.grpcHandled.labels({ grpc_type: 'unary', grpc_service, grpc_method, grpc_code: grpcCodeName(code) });
+        handled.set(k, c);
+      }
+      c.inc();
+    },
   };
 }

@@ -1,8 +1,10 @@
 // bin/tsetcd: parse etcd's flags/env/config file, start one member, serve until SIGTERM/SIGINT.
 import { arch, platform } from 'node:process';
-import { ConfigError, formatConfigError, parseInvocation, type ServerConfig } from '../config/index.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, formatConfigError, logConfigNotices, parseInvocation, startupLogFields, verifyBootstrap, type ServerConfig } from '../config/index.js';
 import { startMember, type Member } from '../embed/member.js';
-import { createLogger, type Logger } from '../log/index.js';
+import { createLogger, LogOutputError, type Logger } from '../log/index.js';
 import { type Compactor, startPeriodicCompactor, startRevisionCompactor } from '../server/compactor.js';
 import { ETCD_API_VERSION, TSETCD_VERSION } from '../version.js';
 
@@ -49,9 +51,31 @@ async function main(): Promise<void> {
     return;
   }
   const cfg = inv.config;
-  const log = createLogger({ level: cfg.logLevel, outputs: cfg.logOutputs });
-  for (const n of cfg.notices) log[n.level]({ ...(n.fields ?? {}) }, n.msg);
-  log.info({ 'etcd-version': ETCD_API_VERSION, 'tsetcd-version': TSETCD_VERSION, 'node-version': process.version }, 'starting tsetcd');
+  let log: Logger;
+  try {
+    log = createLogger({ level: cfg.logLevel, outputs: cfg.logOutputs });
+  } catch (e) {
+    if (!(e instanceof LogOutputError)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    process.exit(1);
+  }
+  logConfigNotices(log, cfg.notices);
+  // A member with a WAL is who its WAL says; the bootstrap flags are checked only for a new one.
+  const walDir = cfg.walDir === '' ? join(cfg.dataDir, 'member', 'wal') : cfg.walDir;
+  const initialized = existsSync(walDir);
+  if (!initialized) {
+    try {
+      verifyBootstrap(cfg);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      process.stderr.write(formatConfigError(e));
+      process.exit(e.exitCode);
+    }
+  }
+  log.info(
+    { 'etcd-version': ETCD_API_VERSION, 'tsetcd-version': TSETCD_VERSION, 'node-version': process.version, ...startupLogFields(cfg, initialized) },
+    'starting an etcd server',
+  );
   let member: Member;
   try {
     member = await startMember({

@@ -98,6 +98,7 @@ export class EtcdServer {
     consensus: Consensus,
     memberId: bigint,
     clusterId: bigint,
+    metrics: ServerMetrics,
   ) {
     this.backend = backend;
     this.store = store;
@@ -105,12 +106,7 @@ export class EtcdServer {
     this.memberId = memberId;
     this.clusterId = clusterId;
     this.applier = new Applier(store);
-    this.metrics = new ServerMetrics({
-      serverVersion: ETCD_API_VERSION,
-      clusterVersion: ETCD_API_VERSION.split('.').slice(0, 2).join('.'),
-      memberIdHex: memberId.toString(16),
-      defaultMetrics: opts.defaultMetrics ?? true,
-    });
+    this.metrics = metrics;
   }
 
   static async start(opts: MemberOptions): Promise<EtcdServer> {
@@ -118,40 +114,49 @@ export class EtcdServer {
     const snapDir = join(memberDir, 'snap');
     mkdirSync(snapDir, { recursive: true });
     const walDir = opts.walDir ?? join(memberDir, 'wal');
+    const metrics = new ServerMetrics({
+      serverVersion: ETCD_API_VERSION,
+      clusterVersion: ETCD_API_VERSION.split('.').slice(0, 2).join('.'),
+      defaultMetrics: opts.defaultMetrics ?? true,
+    });
     // A member that has a WAL is who its WAL says it is; bootstrap flags only matter the first time.
     let opened: { wal: Wal; state: WalState | null };
     let memberId: bigint;
     let clusterId: bigint;
+    const walMetrics = { fsyncSeconds: (s: number) => metrics.walFsync.observe(s), writeBytes: (n: number) => metrics.walWriteBytes.inc(n) };
     if (await Wal.exists(walDir)) {
-      const { wal, state } = await Wal.open(walDir);
+      const { wal, state } = await Wal.open(walDir, { metrics: walMetrics });
       ({ memberId, clusterId } = decodeMetadata(state.metadata, walDir));
       opened = { wal, state };
     } else {
       memberId = deriveMemberId(opts.peerUrls, opts.initialClusterToken);
       clusterId = deriveClusterId([memberId]);
-      opened = { wal: await Wal.create(walDir, encodeMetadata(memberId, clusterId)), state: null };
+      opened = { wal: await Wal.create(walDir, encodeMetadata(memberId, clusterId), { metrics: walMetrics }), state: null };
     }
-    const backend = Backend.open(join(snapDir, 'db'));
-    const store = MvccStore.open(backend);
-    let server: EtcdServer | undefined;
-    const consensus = new SingleMemberLog({
-      opened,
-      memberId,
-      appliedIndex: backend.readConsistentIndex().index,
-      onFsync: (s) => server?.metrics.walFsync.observe(s),
-    });
-    server = new EtcdServer(opts, backend, store, consensus, memberId, clusterId);
-    const s = server;
-    await consensus.start({
-      apply: (entries) => s.applyBatch(entries),
-      fail: (entries, err) => {
-        for (const e of entries) s.failEntry(e, err);
-      },
-    });
-    s.metrics.hasLeader.set(1);
-    s.metrics.isLeader.set(1);
-    s.refreshSizeMetrics();
-    return s;
+    // Member ids are known only after the WAL is read; the metric that names it is set then.
+    metrics.setMemberId(memberId.toString(16));
+    let backend: Backend | null = null;
+    try {
+      backend = Backend.open(join(snapDir, 'db'));
+      const store = MvccStore.open(backend);
+      const consensus = new SingleMemberLog({ opened, memberId, appliedIndex: backend.readConsistentIndex().index });
+      const s = new EtcdServer(opts, backend, store, consensus, memberId, clusterId, metrics);
+      await consensus.start({
+        apply: (entries) => s.applyBatch(entries),
+        fail: (entries, err) => {
+          for (const e of entries) s.failEntry(e, err);
+        },
+      });
+      s.metrics.hasLeader.set(1);
+      s.metrics.isLeader.set(1);
+      s.refreshSizeMetrics();
+      return s;
+    } catch (e) {
+      // Leave nothing open (the WAL lock, the LMDB environment) so the caller can retry or exit.
+      await opened.wal.close().catch(() => undefined);
+      backend?.close();
+      throw e;
+    }
   }
 
   // ---------------------------------------------------------------- apply loop

@@ -22,8 +22,10 @@ export class ServerMetrics {
   readonly txnTotal: Counter;
   readonly grpcStarted: Counter;
   readonly grpcHandled: Counter;
+  readonly walWriteBytes: Counter;
+  private readonly serverId: Gauge;
 
-  constructor(opts: { serverVersion: string; clusterVersion: string; memberIdHex: string; defaultMetrics: boolean }) {
+  constructor(opts: { serverVersion: string; clusterVersion: string; defaultMetrics: boolean }) {
     const r = this.registry;
     const g = (name: string, help: string, labelNames: string[] = []): Gauge =>
       new Gauge({ name, help, labelNames, registers: [r] });
@@ -72,11 +74,14 @@ export class ServerMetrics {
       { cluster_version: opts.clusterVersion },
       1,
     );
-    g('etcd_server_id', 'Server or member ID in hexadecimal format. 1 for \'server_id\' label with current ID.', ['server_id']).set(
-      { server_id: opts.memberIdHex },
-      1,
-    );
+    this.serverId = g('etcd_server_id', 'Server or member ID in hexadecimal format. 1 for \'server_id\' label with current ID.', ['server_id']);
+    this.walWriteBytes = c('etcd_disk_wal_write_bytes_total', 'Total number of bytes written in WAL.');
     // process_resident_memory_bytes and friends: etcdctl check datascale reads them.
     if (opts.defaultMetrics) collectDefaultMetrics({ register: r });
+  }
+
+  setMemberId(hex: string): void {
+    this.serverId.reset();
+    this.serverId.set({ server_id: hex }, 1);
   }
 }

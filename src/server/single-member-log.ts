@@ -14,8 +14,6 @@ export interface SingleMemberLogOptions {
   memberId: bigint;
   /** Index already applied to the backend (its consistent_index): replay starts after it. */
   appliedIndex: number;
-  /** Called after each fsync with its duration in seconds (etcd_disk_wal_fsync_duration_seconds). */
-  onFsync?: (seconds: number) => void;
 }
 
 interface Pending {
@@ -106,9 +104,7 @@ export class SingleMemberLog implements Consensus {
     }
     try {
       this.wal.save({ term: this.term, vote: this.opts.memberId, commit: this.lastIndex }, walEntries);
-      const t0 = process.hrtime.bigint();
       await this.wal.sync();
-      this.opts.onFsync?.(Number(process.hrtime.bigint() - t0) / 1e9);
     } catch (e) {
       // A failed write/fsync leaves the log in an unknown state: stop accepting writes (etcd panics
       // here); the batch's proposers get the error, nothing was acknowledged.
