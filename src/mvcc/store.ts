@@ -15,7 +15,9 @@ import type { Backend } from '../backend/backend.js';
 import { META_SCHEDULED_COMPACT_REV } from '../backend/buckets.js';
 import { runCompaction, type CompactionTuning } from './compactor.js';
 import { ErrClosed, ErrCompacted, ErrFutureRev } from './errors.js';
+import type { Event } from '../gen/mvccpb/kv_pb.js';
 import { hashKeyBucket } from './hash.js';
+import { readEvents, type HistoryOptions } from './history.js';
 import { rangeKeys, type RangeOptions, type RangeResult } from './reader.js';
 import { restoreIndex } from './restore.js';
 import { revToBytes } from './revision.js';
@@ -170,6 +172,17 @@ export class MvccStore implements TxnHost {
   /** Resolves when every compaction scheduled so far has finished (or was cancelled). */
   compactionsDone(): Promise<void> {
     return this.compactionChain;
+  }
+
+  /**
+   * The events of revisions fromRev .. toRev-1 (toRev defaults to current + 1), read back from
+   * the rows: how a watcher that starts in the past catches up. As in etcd, fromRev below the
+   * compact revision is refused (ErrCompacted): compaction removed part of that history.
+   */
+  events(fromRev: number, toRev: number = this._rev + 1, opts: HistoryOptions = {}): Event[] {
+    this.checkOpen();
+    if (fromRev < this._compactRev) throw new ErrCompacted();
+    return readEvents(this.backend, fromRev, Math.min(toRev, this._rev + 1), opts);
   }
 
   /** etcd's HashKV at `rev` (0 = current). */

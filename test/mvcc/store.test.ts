@@ -302,3 +302,35 @@ test('reopen restores revisions, versions, history and leases', async () => {
     await env.cleanup();
   }
 });
+
+test('events() replays history from the rows, as txn.end() reported it', async () => {
+  const env = openEnv();
+  try {
+    const live: string[] = [];
+    const fmt = (e: { type: number; kv?: { key: Uint8Array; modRevision: bigint; version: bigint; value: Uint8Array } }): string =>
+      `${e.type}:${s(e.kv!.key)}@${e.kv!.modRevision}/v${e.kv!.version}=${s(e.kv!.value)}`;
+    const run = (f: (t: ReturnType<typeof env.store.write>) => void): void => {
+      env.backend.batch(() => {
+        const t = env.store.write();
+        f(t);
+        live.push(...t.end().events.map(fmt));
+      });
+    };
+    run((t) => t.put(b('a'), b('1')));
+    run((t) => {
+      t.put(b('b'), b('2'));
+      t.put(b('a'), b('3'));
+    });
+    run((t) => t.deleteRange(b('a'), undefined));
+    run((t) => t.put(b('c'), b('4')));
+    assert.deepEqual(env.store.events(1).map(fmt), live);
+    assert.deepEqual(env.store.events(3, 5).map(fmt), live.slice(1, 4));
+    assert.deepEqual(env.store.events(1, undefined, { filter: (k) => s(k) === 'a' }).map(fmt), [live[0], live[2], live[3]]);
+    assert.deepEqual(env.store.events(1, undefined, { limit: 2 }).map(fmt), live.slice(0, 2));
+    await env.store.compact(3).physicalDone;
+    assert.throws(() => env.store.events(2), ErrCompacted);
+    assert.deepEqual(env.store.events(4).map(fmt), live.slice(3));
+  } finally {
+    await env.cleanup();
+  }
+});
