@@ -2,12 +2,12 @@
 // so, potentially, its own core), with a ready/go handshake so that all workers start
 // the timed phase together and connection setup is never measured.
 import { parentPort, workerData } from 'node:worker_threads';
-import { Engine, type EnginePlan } from './engine.js';
+import { Engine, type EnginePlan, type RawResult } from './engine.js';
 
 export type ToWorker = { type: 'go' };
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'done'; result: import('./engine.js').RawResult }
+  | { type: 'done'; result: RawResult }
   | { type: 'error'; message: string };
 
 async function main(): Promise<void> {

@@ -9,7 +9,7 @@
 // our 2-core machine, where the generator and the server compete for CPU.
 import { Worker } from 'node:worker_threads';
 import { Engine, type EnginePlan, type RawResult } from './engine.js';
-import type { FromWorker } from './load-worker.js';
+import type { FromWorker, ToWorker } from './load-worker.js';
 import type { OpSpec } from './requests.js';
 import { machineBusySeconds, processCpuSeconds } from './servers.js';
 
@@ -236,7 +236,7 @@ async function runInWorkers(spec: LoadSpec, plans: EnginePlan[]): Promise<LoadRe
       'load workers did not connect',
     );
     const cpu = new CpuWindow(spec.serverPid);
-    for (const w of threads) w.postMessage({ type: 'go' });
+    for (const w of threads) w.postMessage({ type: 'go' } satisfies ToWorker);
     const done = await Promise.all(inbox.map((q) => q.next('done')));
     const used = cpu.close();
     const raws = done.map((m) => (m.type === 'done' ? m.result : unreachable()));
