@@ -13,14 +13,67 @@ import { EtcdError, GrpcCode } from '../server/errors.js';
 /** A unary implementation: request in, response (or a thrown EtcdError) out. */
 export type UnaryImpl = (req: never) => unknown;
 
+/** One open bidi stream as the services see it: transport-free. */
+export interface BidiStream<I, O> {
+  onMessage(f: (msg: I) => void): void;
+  /** The client half-closed or went away; the handler releases what it holds. */
+  onClose(f: () => void): void;
+  send(msg: O): void;
+  /** Ends the stream with OK, or with an error (an EtcdError keeps its code and message). */
+  end(error?: unknown): void;
+}
+
+/** A bidi-streaming implementation: called once per stream. */
+export type BidiImpl = { bidi: (stream: BidiStream<never, never>) => void };
+
 export interface ServiceImpl {
   service: DescService;
-  methods: Record<string, UnaryImpl>;
+  methods: Record<string, UnaryImpl | BidiImpl>;
 }
 
 export interface RpcObserver {
-  started(service: string, method: string): void;
-  handled(service: string, method: string, code: number): void;
+  started(service: string, method: string, type?: 'unary' | 'bidi_stream'): void;
+  handled(service: string, method: string, code: number, type?: 'unary' | 'bidi_stream'): void;
+}
+
+function wrapDuplex(call: grpc.ServerDuplexStream<unknown, unknown>, done: (code: number) => void): BidiStream<unknown, unknown> {
+  let ended = false;
+  const closers: Array<() => void> = [];
+  const close = (): void => {
+    for (const f of closers.splice(0)) f();
+  };
+  call.on('cancelled', close);
+  call.on('error', close);
+  call.on('close', close);
+  // The client half-closed: like etcd, finish the stream once the handler has let go.
+  call.on('end', () => {
+    close();
+    if (!ended) {
+      ended = true;
+      done(0);
+      call.end();
+    }
+  });
+  return {
+    onMessage: (f) => call.on('data', f),
+    onClose: (f) => void closers.push(f),
+    send: (msg) => {
+      if (!ended && !call.cancelled) call.write(msg);
+    },
+    end: (error) => {
+      if (ended) return;
+      ended = true;
+      if (error === undefined) {
+        done(0);
+        call.end();
+      } else {
+        const err = toServiceError(error);
+        done(err.code);
+        call.destroy(err);
+      }
+      close();
+    },
+  };
 }
 
 const CODE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(grpc.status).map(([k, v]) => [v as number, k]));
@@ -67,11 +120,21 @@ export function createGrpcServer(impls: ServiceImpl[], opts: GrpcServerOptions):
     const handlers: grpc.UntypedServiceImplementation = {};
     for (const method of service.methods) {
       const impl = methods[method.localName];
-      if (!impl || method.methodKind !== 'unary') continue; // unregistered: grpc-js answers UNIMPLEMENTED
-      definition[method.name] = definitionFor(method);
+      if (!impl) continue; // unregistered: grpc-js answers UNIMPLEMENTED
       const svc = service.typeName;
       const name = method.name;
       const obs = opts.observer;
+      if (typeof impl !== 'function') {
+        if (method.methodKind !== 'bidi_streaming') throw new Error(`${svc}/${name} is not a bidi stream`);
+        definition[method.name] = definitionFor(method);
+        handlers[method.name] = (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+          obs?.started(svc, name, 'bidi_stream');
+          impl.bidi(wrapDuplex(call, (code) => obs?.handled(svc, name, code, 'bidi_stream')) as BidiStream<never, never>);
+        };
+        continue;
+      }
+      if (method.methodKind !== 'unary') throw new Error(`${svc}/${name} is not unary`);
+      definition[method.name] = definitionFor(method);
       handlers[method.name] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
         obs?.started(svc, name);
         let out: unknown;

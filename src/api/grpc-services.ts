@@ -36,17 +36,17 @@ export function metricsObserver(server: EtcdServer): RpcObserver {
   const started = new Map<string, { inc(): void }>();
   const handled = new Map<string, { inc(): void }>();
   return {
-    started: (grpc_service, grpc_method) => {
+    started: (grpc_service, grpc_method, grpc_type = 'unary') => {
       const k = `${grpc_service}/${grpc_method}`;
       let c = started.get(k);
-      if (!c) started.set(k, (c = server.metrics.grpcStarted.labels({ grpc_type: 'unary', grpc_service, grpc_method })));
+      if (!c) started.set(k, (c = server.metrics.grpcStarted.labels({ grpc_type, grpc_service, grpc_method })));
       c.inc();
     },
-    handled: (grpc_service, grpc_method, code) => {
+    handled: (grpc_service, grpc_method, code, grpc_type = 'unary') => {
       const k = `${grpc_service}/${grpc_method}/${code}`;
       let c = handled.get(k);
       if (!c) {
-        c = server.metrics.grpcHandled.labels({ grpc_type: 'unary', grpc_service, grpc_method, grpc_code: grpcCodeName(code) });
+        c = server.metrics.grpcHandled.labels({ grpc_type, grpc_service, grpc_method, grpc_code: grpcCodeName(code) });
         handled.set(k, c);
       }
       c.inc();

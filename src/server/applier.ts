@@ -30,7 +30,7 @@ import {
   type CompactionResponse,
 } from '../gen/etcdserverpb/rpc_pb.js';
 import type { InternalRaftRequest } from '../gen/etcdserverpb/raft_internal_pb.js';
-import type { KeyValue } from '../gen/mvccpb/kv_pb.js';
+import type { Event, KeyValue } from '../gen/mvccpb/kv_pb.js';
 import { Errors, EtcdError } from './errors.js';
 import { isTxnReadOnly } from './validate.js';
 import { ErrCompacted, ErrFutureRev, type MvccStore, type ReadView, type WriteTxn } from '../mvcc/index.js';
@@ -53,11 +53,22 @@ export interface LeaseLookup {
 
 export const noLeases: LeaseLookup = { exists: () => false };
 
+/** Receives each committed write txn's events (watchers are fed from here). */
+export type WriteObserver = (events: Event[], rev: number) => void;
+
 export class Applier {
   constructor(
     private readonly store: MvccStore,
     private readonly leases: LeaseLookup = noLeases,
+    private readonly onWrite: WriteObserver = () => undefined,
   ) {}
+
+  /** Ends a write txn and hands its events to the observer when it changed anything. */
+  private endTxn(w: KvWriter): number {
+    const { rev, events } = w.end();
+    if (events.length > 0) this.onWrite(events, rev);
+    return rev;
+  }
 
   apply(req: InternalRaftRequest): ApplyResult {
     try {
@@ -65,7 +76,7 @@ export class Applier {
       if (req.deleteRange) {
         const w = this.store.write();
         const resp = this.deleteRange(w, req.deleteRange);
-        w.end();
+        this.endTxn(w);
         return { kind: 'deleteRange', resp };
       }
       if (req.txn) return { kind: 'txn', resp: this.txn(req.txn) };
@@ -125,7 +136,7 @@ export class Applier {
     try {
       return this.put(w, p);
     } finally {
-      w.end();
+      this.endTxn(w);
     }
   }
 
@@ -169,7 +180,7 @@ export class Applier {
     }
     const w = this.store.write();
     const resp = this.runTxn(w, w, t, path);
-    const { rev } = w.end();
+    const rev = this.endTxn(w);
     resp.header = create(ResponseHeaderSchema, { revision: BigInt(rev) });
     return resp;
   }
