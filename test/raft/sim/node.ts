@@ -51,6 +51,8 @@ export interface NodeParams {
   /** Take a snapshot once this many entries were applied since the last one. */
   snapshotEvery: number;
   mutations?: RaftMutations;
+  /** TEST-ONLY: break the persistence contract by sending everything before the fsync. */
+  sendBeforeFsync: boolean;
 }
 
 export class SimNode {
@@ -158,7 +160,7 @@ export class SimNode {
 
     // A leader may ship its appends while its own fsync runs (etcd does); nothing else may leave yet.
     const leaderNow = raw.raft.state === StateRole.Leader;
-    const isEarly = (m: Message): boolean => leaderNow && m.type === MessageType.App;
+    const isEarly = (m: Message): boolean => this.params.sendBeforeFsync || (leaderNow && m.type === MessageType.App);
     for (const m of rd.messages) if (isEarly(m)) env.send(m);
 
     // 2. Crash before fsync: the disk keeps at most a torn prefix of the new entries.

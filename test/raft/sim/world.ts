@@ -53,6 +53,11 @@ export interface SimOptions {
   /** Chance a message goes through the binary codec (tests it and breaks object aliasing). */
   codecChance: number;
   mutations?: RaftMutations;
+  /**
+   * TEST-ONLY planted bug in the driver rather than the core: send every message before the
+   * fsync, breaking the persistence contract (a vote can be lost in a crash after it went out).
+   */
+  sendBeforeFsync?: boolean;
 }
 
 /** Derives a varied but deterministic configuration from the seed. */
@@ -183,6 +188,7 @@ export class World implements NodeEnv {
       crashInReadyChance: o.crashInReadyChance,
       snapshotEvery: o.snapshotEvery,
       mutations: o.mutations,
+      sendBeforeFsync: o.sendBeforeFsync ?? false,
     };
   }
 
