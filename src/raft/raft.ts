@@ -21,7 +21,6 @@ import {
   type SoftState,
   StateRole,
   EMPTY_BYTES,
-  entrySize,
   message,
   voteResponseType,
 } from './types.js';
@@ -449,7 +448,7 @@ export class Raft {
       voteMsg = MessageType.Vote;
       term = this.term;
     }
-    if (this.poll(this.id, voteResponseType(voteMsg), true) === VoteResult.Won) {
+    if (this.poll(this.id, true) === VoteResult.Won) {
       // Single-voter cluster: we won outright.
       if (kind === 'pre-election') this.campaign('election');
       else this.becomeLeader();
@@ -470,7 +469,7 @@ export class Raft {
     }
   }
 
-  private poll(id: NodeId, _t: MessageType, granted: boolean): VoteResult {
+  private poll(id: NodeId, granted: boolean): VoteResult {
     this.prs.recordVote(id, granted);
     return this.prs.tallyVotes().result;
   }
@@ -775,7 +774,7 @@ export class Raft {
         this.handleSnapshot(m);
         return true;
       case myVoteResp: {
-        const res = this.poll(m.from, m.type, !m.reject);
+        const res = this.poll(m.from, !m.reject);
         if (res === VoteResult.Won) {
           if (this.state === StateRole.PreCandidate) {
             this.campaign('election');
@@ -937,11 +936,6 @@ export class Raft {
     return this.switchToConfig(cs);
   }
 
-  /** Convenience for callers holding only the entry. */
-  applyConfChangeEntry(e: Entry): ConfState {
-    return this.applyConfChange(decodeConfChange(e.data));
-  }
-
   private switchToConfig(cs: ConfState): ConfState {
     const before = new Set(this.prs.progress.keys());
     this.prs.resetTo(cs, this.raftLog.lastIndex() + 1);
@@ -972,18 +966,5 @@ export class Raft {
     }
     if (this.leadTransferee !== NONE && !this.prs.isVoter(this.leadTransferee)) this.abortLeaderTransfer();
     return cs;
-  }
-
-  // ---- misc ------------------------------------------------------------------------
-
-  /** Total bytes of the given entries (for callers sizing batches). */
-  static entriesSize(ents: Entry[]): number {
-    let n = 0;
-    for (const e of ents) n += entrySize(e);
-    return n;
-  }
-
-  electionElapsedTicks(): number {
-    return this.electionElapsed;
   }
 }

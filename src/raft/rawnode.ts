@@ -29,11 +29,10 @@ import {
   type Message,
   MessageType,
   type NodeId,
-  NONE,
   type ReadState,
   type Snapshot,
   type SoftState,
-  emptyHardState,
+  StateRole,
   hardStateEqual,
   isLocalMessage,
   isResponseMessage,
@@ -91,7 +90,6 @@ export class RawNode {
     this.prevSoftState = this.raft.softState();
     // A restarted node's hard state is already on disk; do not hand it back unchanged.
     this.prevHardState = config.storage.initialState().hardState;
-    if (this.prevHardState.term === 0 && this.prevHardState.commit === 0) this.prevHardState = emptyHardState();
   }
 
   tick(): void {
@@ -173,8 +171,7 @@ export class RawNode {
     const r = this.raft;
     const ss = r.softState();
     if (ss.leader !== this.prevSoftState.leader || ss.role !== this.prevSoftState.role) return true;
-    const hs = r.hardState();
-    if (!hardStateEqual(hs, this.prevHardState) && !(hs.term === 0 && hs.vote === NONE && hs.commit === 0)) return true;
+    if (!hardStateEqual(r.hardState(), this.prevHardState)) return true;
     if (r.raftLog.hasPendingSnapshot()) return true;
     if (r.msgs.length > 0 || r.raftLog.unstableEntries().length > 0 || r.raftLog.hasNextEnts()) return true;
     if (r.readStates.length > 0 || r.hasPendingReadBroadcast()) return true;
@@ -224,7 +221,7 @@ export class RawNode {
   status(): Status {
     const r = this.raft;
     const progress = new Map<NodeId, ProgressStatus>();
-    if (r.softState().role === 2) {
+    if (r.state === StateRole.Leader) {
       r.prs.visit((id, pr) => {
         progress.set(id, {
           match: pr.match,
