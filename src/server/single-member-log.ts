@@ -27,8 +27,9 @@ export class SingleMemberLog implements Consensus {
   private lastIndex = 0;
   private appliedIndex: number;
   private pending: Pending[] = [];
-  private flushing = false;
-  private flushScheduled = false;
+  private cutScheduled = false;
+  private inflight = 0;
+  private durableIndex = 0;
   private handlers: ConsensusHandlers | null = null;
   private stopped = false;
   private failure: Error | null = null;
@@ -60,6 +61,7 @@ export class SingleMemberLog implements Consensus {
     this.term += 1;
     wal.save({ term: this.term, vote: this.opts.memberId, commit: this.lastIndex }, []);
     await wal.sync();
+    this.durableIndex = this.lastIndex;
     // Replay what was durable but not yet in the backend (the crash window between fsync and apply).
     for (let i = 0; i < replay.length; i += 1000) {
       const batch = replay.slice(i, i + 1000).map((e) => ({ index: e.index, term: e.term, data: e.data }));
@@ -72,9 +74,9 @@ export class SingleMemberLog implements Consensus {
     if (this.stopped) throw new Error('etcdserver: server stopped');
     if (this.failure) throw this.failure;
     this.pending.push({ data, local });
-    if (!this.flushScheduled && !this.flushing) {
-      this.flushScheduled = true;
-      setImmediate(() => void this.flush());
+    if (!this.cutScheduled) {
+      this.cutScheduled = true;
+      setImmediate(() => this.cut());
     }
   }
 
@@ -82,16 +84,24 @@ export class SingleMemberLog implements Consensus {
     return {
       term: this.term,
       leader: this.opts.memberId,
-      commitIndex: this.lastIndex,
+      commitIndex: this.durableIndex,
       appliedIndex: this.appliedIndex,
       isLearner: false,
     };
   }
 
-  private async flush(): Promise<void> {
-    this.flushScheduled = false;
-    if (this.flushing || this.pending.length === 0 || !this.wal || !this.handlers) return;
-    this.flushing = true;
+  /**
+   * Hands this turn's proposals to the WAL and applies them once durable. Batches are cut every
+   * event-loop turn without waiting for the previous fsync: the WAL chains and coalesces the
+   * fsyncs (one in flight, the next one gathering), and its sync promises resolve in order, so
+   * batches are applied in log order while the disk is already flushing the next ones. Applying
+   * while the next batch is being written keeps the disk and the CPU busy at the same time.
+   */
+  private cut(): void {
+    this.cutScheduled = false;
+    const wal = this.wal;
+    const handlers = this.handlers;
+    if (this.pending.length === 0 || !wal || !handlers) return;
     const batch = this.pending;
     this.pending = [];
     const entries: CommittedEntry[] = new Array(batch.length);
@@ -102,30 +112,38 @@ export class SingleMemberLog implements Consensus {
       entries[i] = { index, term: this.term, data: p.data, local: p.local };
       walEntries[i] = { index, term: this.term, type: ENTRY_NORMAL, data: p.data };
     }
+    const last = this.lastIndex;
+    let durable: Promise<void>;
     try {
-      this.wal.save({ term: this.term, vote: this.opts.memberId, commit: this.lastIndex }, walEntries);
-      await this.wal.sync();
+      wal.save({ term: this.term, vote: this.opts.memberId, commit: last }, walEntries);
+      durable = wal.sync();
     } catch (e) {
-      // A failed write/fsync leaves the log in an unknown state: stop accepting writes (etcd panics
-      // here); the batch's proposers get the error, nothing was acknowledged.
-      this.failure = e instanceof Error ? e : new Error(String(e));
-      this.flushing = false;
-      this.handlers.fail(entries, this.failure);
-      return;
+      durable = Promise.reject(e);
     }
-    try {
-      this.handlers.apply(entries);
-      this.appliedIndex = this.lastIndex;
-    } finally {
-      this.flushing = false;
-    }
-    if (this.pending.length > 0 && !this.stopped) void this.flush();
+    this.inflight++;
+    durable
+      .then(
+        () => {
+          this.durableIndex = last;
+          handlers.apply(entries);
+          this.appliedIndex = last;
+        },
+        (e: unknown) => {
+          // A failed write/fsync leaves the log in an unknown state: stop accepting writes (etcd
+          // panics here); the batch's proposers get the error, nothing was acknowledged.
+          this.failure ??= e instanceof Error ? e : new Error(String(e));
+          handlers.fail(entries, this.failure);
+        },
+      )
+      .finally(() => {
+        this.inflight--;
+      });
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    // Let an in-flight batch finish so its proposers get their answers.
-    for (let i = 0; i < 1000 && this.flushing; i++) await new Promise((r) => setTimeout(r, 2));
+    // Let in-flight batches finish so their proposers get their answers.
+    for (let i = 0; i < 1000 && this.inflight > 0; i++) await new Promise((r) => setTimeout(r, 2));
     await this.wal?.close();
     this.wal = null;
   }
