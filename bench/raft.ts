@@ -67,7 +67,7 @@ class BenchCluster {
     for (let round = 0; round < 10_000; round++) {
       let busy = false;
       for (const [id, n] of this.nodes) {
-        while (n.raw.hasReady()) {
+        for (let guard = 0; guard < 100 && n.raw.hasReady(); guard++) {
           busy = true;
           const rd = n.raw.ready();
           if (rd.snapshot) n.storage.applySnapshot(rd.snapshot);

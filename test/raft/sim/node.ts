@@ -15,6 +15,7 @@ import {
   type Ready,
   Sfc32,
   StateRole,
+  STATE_ROLE_NAMES,
   MemoryStorage,
   decodeConfChange,
 } from '../../../src/raft/index.js';
@@ -141,7 +142,7 @@ export class SimNode {
     const env = this.env;
     const storage = this.storage!;
     const raw = this.raw!;
-    if (rd.softState) env.trace(`${this.id} soft role=${rd.softState.role} lead=${rd.softState.leader} term=${raw.raft.term}`);
+    if (rd.softState) env.trace(`${this.id} becomes ${STATE_ROLE_NAMES[rd.softState.role]} term=${raw.raft.term} lead=${rd.softState.leader}`);
 
     // 1. Write (to the page cache: visible to this process, not yet durable).
     if (rd.snapshot) storage.applySnapshot(rd.snapshot);
@@ -209,7 +210,7 @@ export class SimNode {
     if (e.type === EntryType.ConfChange) {
       const cc = decodeConfChange(e.data);
       this.raw!.applyConfChange(cc);
-      this.env.trace(`${this.id} apply conf change type=${cc.type} node=${cc.nodeId} at ${e.index}`);
+      this.env.trace(`${this.id} applies ${ConfChangeType[cc.type]} ${cc.nodeId} at ${e.index}`);
       if (cc.type === ConfChangeType.RemoveNode) {
         this.removedPeers.add(cc.nodeId);
         if (cc.nodeId === this.id) this.markRemovedSelf();

@@ -378,7 +378,7 @@ export class World implements NodeEnv {
     if (cc === null) return;
     try {
       l.raw!.proposeConfChange(cc);
-      this.trace(`propose conf change type=${cc.type} node=${cc.nodeId} via ${l.id}`);
+      this.trace(`propose ${ConfChangeType[cc.type]} ${cc.nodeId} via ${l.id}`);
     } catch (e) {
       if (!(e instanceof ProposalDroppedError)) throw e;
     }
