@@ -208,6 +208,8 @@ export class RawNode {
   /** Tells the core that rd was persisted and its committed entries applied. */
   advance(rd: Ready): void {
     const r = this.raft;
+    // An installed snapshot is applied state too (its entries will never be handed out).
+    if (rd.snapshot !== null && rd.snapshot.metadata.index > r.raftLog.applied) r.raftLog.appliedTo(rd.snapshot.metadata.index);
     if (rd.committedEntries.length > 0) r.raftLog.appliedTo(rd.committedEntries[rd.committedEntries.length - 1]!.index);
     if (rd.entries.length > 0) {
       const last = rd.entries[rd.entries.length - 1]!;

@@ -130,6 +130,7 @@ test('a lagging follower is caught up with a snapshot after the leader compacted
   assert.ok(c.sent.some((m) => m.type === MessageType.Snap && m.to === 3n), 'a MsgSnap was sent');
   const f = c.get(3);
   assert.equal(f.storage.snapshot().metadata.index, applied);
+  assert.ok(f.raft.raftLog.applied >= applied, 'the snapshot counts as applied');
   assert.equal(f.raft.raftLog.committed, leader.raft.raftLog.committed);
   c.propose(1, 'after');
   c.stabilize();
