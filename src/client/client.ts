@@ -13,7 +13,7 @@ import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { ConnectError, createClient, type Client } from '@connectrpc/connect';
 import { createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import {
-  AlarmRequestSchema, AlarmRequest_AlarmAction, AlarmResponseSchema, AlarmType, Cluster, CompactionRequestSchema,
+  Auth, AuthenticateRequestSchema, AlarmRequestSchema, AlarmRequest_AlarmAction, AlarmResponseSchema, AlarmType, Cluster, CompactionRequestSchema,
   DefragmentRequestSchema, DeleteRangeRequestSchema, HashKVRequestSchema, HashRequestSchema, KV,
   Maintenance, MemberListRequestSchema, PutRequestSchema, RangeRequestSchema, StatusRequestSchema,
   TxnRequestSchema,
@@ -62,6 +62,12 @@ export interface ClientOptions {
   secure?: boolean;
   tls?: TlsOptions | undefined;
   onFailedAttempt?: (a: FailedAttempt) => void;
+  /**
+   * Authenticate as this user (etcdctl --user/--password). The token is fetched on connect()
+   * or the first call, sent with every request, and fetched again when the server reports it
+   * invalid. A server without auth enabled is used without a token, as etcd's client does.
+   */
+  auth?: { username: string; password: string } | undefined;
 }
 
 export interface CallOptions {
@@ -76,11 +82,17 @@ interface Conn {
   readonly kv: Client<typeof KV>;
   readonly maintenance: Client<typeof Maintenance>;
   readonly cluster: Client<typeof Cluster>;
+  readonly auth: Client<typeof Auth>;
   /** Settles once the first dial finished within the dial timeout. */
   dialed: boolean;
 }
 
-type Pick<T> = (c: Conn, signal: AbortSignal) => Promise<T>;
+/** Runs one RPC on a connection, with the call's abort signal and headers (the auth token). */
+type Pick<T> = (c: Conn, o: { signal: AbortSignal; headers: Record<string, string> }) => Promise<T>;
+
+/** Server errors after which etcd's client fetches a new token and tries again. */
+const REFRESH_TOKEN_ERRORS = new Set(['etcdserver: invalid auth token', 'etcdserver: revision of auth store is old', 'etcdserver: user name is empty']);
+const AUTH_NOT_ENABLED = 'etcdserver: authentication is not enabled';
 
 const BACKOFF_MIN_MS = 25;
 /** grpc-go raises shorter client keepalive intervals to 10 s. */
@@ -97,6 +109,8 @@ export class EtcdClient {
   private readonly balancerTarget: string;
   private current = 0;
   private closed = false;
+  /** undefined: not authenticated yet; null: the server has auth disabled, send no token. */
+  private token: string | null | undefined;
 
   constructor(private readonly opts: ClientOptions) {
     if (opts.endpoints.length === 0) throw new Error('no endpoints given');
@@ -113,25 +127,25 @@ export class EtcdClient {
   // ---- KV ----
   range(req: MessageInitShape<typeof RangeRequestSchema>, o?: CallOptions): Promise<RangeResponse> {
     const r = create(RangeRequestSchema, req);
-    return this.call((c, signal) => c.kv.range(r, { signal }), { ...o, isWrite: false });
+    return this.call((c, co) => c.kv.range(r, co), { ...o, isWrite: false });
   }
   put(req: MessageInitShape<typeof PutRequestSchema>, o?: CallOptions): Promise<PutResponse> {
     const r = create(PutRequestSchema, req);
-    return this.call((c, signal) => c.kv.put(r, { signal }), { ...o, isWrite: true });
+    return this.call((c, co) => c.kv.put(r, co), { ...o, isWrite: true });
   }
   deleteRange(req: MessageInitShape<typeof DeleteRangeRequestSchema>, o?: CallOptions): Promise<DeleteRangeResponse> {
     const r = create(DeleteRangeRequestSchema, req);
-    return this.call((c, signal) => c.kv.deleteRange(r, { signal }), { ...o, isWrite: true });
+    return this.call((c, co) => c.kv.deleteRange(r, co), { ...o, isWrite: true });
   }
   txn(req: MessageInitShape<typeof TxnRequestSchema>, o?: CallOptions): Promise<TxnResponse> {
     const r = create(TxnRequestSchema, req);
     // A txn without writes is a read and may be retried, as clientv3 does.
     const writes = r.success.concat(r.failure).some((op) => op.request.case !== 'requestRange');
-    return this.call((c, signal) => c.kv.txn(r, { signal }), { ...o, isWrite: writes });
+    return this.call((c, co) => c.kv.txn(r, co), { ...o, isWrite: writes });
   }
   compact(req: MessageInitShape<typeof CompactionRequestSchema>, o?: CallOptions): Promise<CompactionResponse> {
     const r = create(CompactionRequestSchema, req);
-    return this.call((c, signal) => c.kv.compact(r, { signal }), { ...o, isWrite: true });
+    return this.call((c, co) => c.kv.compact(r, co), { ...o, isWrite: true });
   }
 
   // ---- Maintenance ----
@@ -139,23 +153,23 @@ export class EtcdClient {
   // (clientv3 Maintenance dials the endpoint), so a status never comes from another member.
   status(endpoint?: string, o?: CallOptions): Promise<StatusResponse> {
     const r = create(StatusRequestSchema, {});
-    return this.call((c, signal) => c.maintenance.status(r, { signal }), { ...o, isWrite: false, endpoint });
+    return this.call((c, co) => c.maintenance.status(r, co), { ...o, isWrite: false, endpoint });
   }
   hash(endpoint?: string, o?: CallOptions): Promise<HashResponse> {
     const r = create(HashRequestSchema, {});
-    return this.call((c, signal) => c.maintenance.hash(r, { signal }), { ...o, isWrite: false, endpoint });
+    return this.call((c, co) => c.maintenance.hash(r, co), { ...o, isWrite: false, endpoint });
   }
   hashKV(endpoint: string | undefined, revision: bigint, o?: CallOptions): Promise<HashKVResponse> {
     const r = create(HashKVRequestSchema, { revision });
-    return this.call((c, signal) => c.maintenance.hashKV(r, { signal }), { ...o, isWrite: false, endpoint });
+    return this.call((c, co) => c.maintenance.hashKV(r, co), { ...o, isWrite: false, endpoint });
   }
   defragment(endpoint?: string, o?: CallOptions): Promise<DefragmentResponse> {
     const r = create(DefragmentRequestSchema, {});
-    return this.call((c, signal) => c.maintenance.defragment(r, { signal }), { ...o, isWrite: false, endpoint });
+    return this.call((c, co) => c.maintenance.defragment(r, co), { ...o, isWrite: false, endpoint });
   }
   alarmList(o?: CallOptions): Promise<AlarmResponse> {
     const r = create(AlarmRequestSchema, { action: AlarmRequest_AlarmAction.GET, memberID: 0n, alarm: AlarmType.NONE });
-    return this.call((c, signal) => c.maintenance.alarm(r, { signal }), { ...o, isWrite: false });
+    return this.call((c, co) => c.maintenance.alarm(r, co), { ...o, isWrite: false });
   }
   /**
    * Disarms one alarm; memberID 0 with AlarmType.NONE disarms every raised alarm, one by one,
@@ -169,13 +183,37 @@ export class EtcdClient {
       return all;
     }
     const r = create(AlarmRequestSchema, { action: AlarmRequest_AlarmAction.DEACTIVATE, memberID, alarm });
-    return this.call((c, signal) => c.maintenance.alarm(r, { signal }), { ...o, isWrite: true });
+    return this.call((c, co) => c.maintenance.alarm(r, co), { ...o, isWrite: true });
   }
 
   // ---- Cluster ----
   memberList(o?: CallOptions): Promise<MemberListResponse> {
     const r = create(MemberListRequestSchema, {});
-    return this.call((c, signal) => c.cluster.memberList(r, { signal }), { ...o, isWrite: false });
+    return this.call((c, co) => c.cluster.memberList(r, co), { ...o, isWrite: false });
+  }
+
+  /**
+   * Authenticates now when the client has credentials (etcd's client does it while dialing, so
+   * a wrong password fails before any request). Without credentials there is nothing to do.
+   */
+  async connect(o?: CallOptions): Promise<void> {
+    if (this.opts.auth !== undefined && this.token === undefined) await this.authenticate(o);
+  }
+
+  private async authenticate(o?: CallOptions): Promise<void> {
+    const auth = this.opts.auth;
+    if (auth === undefined) return;
+    const r = create(AuthenticateRequestSchema, { name: auth.username, password: auth.password });
+    try {
+      const resp = await this.call((c, co) => c.auth.authenticate(r, { signal: co.signal }), { ...o, isWrite: false, noToken: true });
+      this.token = resp.token;
+    } catch (e) {
+      if (e instanceof EtcdError && e.description === AUTH_NOT_ENABLED) {
+        this.token = null;
+        return;
+      }
+      throw e;
+    }
   }
 
   /** Closes every connection; pending calls fail. */
@@ -205,6 +243,7 @@ export class EtcdClient {
         kv: createClient(KV, transport),
         maintenance: createClient(Maintenance, transport),
         cluster: createClient(Cluster, transport),
+        auth: createClient(Auth, transport),
         dialed: false,
       };
       this.conns.set(key, c);
@@ -236,8 +275,26 @@ export class EtcdClient {
     }
   }
 
-  private async call<T>(pick: Pick<T>, o: CallOptions & { isWrite: boolean; endpoint?: string | undefined }): Promise<T> {
+  private async call<T>(pick: Pick<T>, o: CallOptions & { isWrite: boolean; endpoint?: string | undefined; noToken?: boolean }): Promise<T> {
     if (this.closed) throw new Error('client is closed');
+    if (o.noToken !== true && this.opts.auth !== undefined) {
+      // A call to a named endpoint opens its own connection, and etcd's client authenticates
+      // on every such dial (visible to servers: each Authenticate is a raft entry).
+      if (this.token === undefined || o.endpoint !== undefined) await this.authenticate(o);
+      try {
+        return await this.attempt(pick, o);
+      } catch (e) {
+        if (!(e instanceof EtcdError) || !REFRESH_TOKEN_ERRORS.has(e.description)) throw e;
+        await this.authenticate(o);
+        return this.attempt(pick, o);
+      }
+    }
+    return this.attempt(pick, o);
+  }
+
+  private async attempt<T>(pick: Pick<T>, o: CallOptions & { isWrite: boolean; endpoint?: string | undefined; noToken?: boolean }): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (o.noToken !== true && typeof this.token === 'string') headers['token'] = this.token;
     const timeoutMs = o.timeoutMs ?? this.commandTimeoutMs;
     const deadline = Date.now() + timeoutMs;
     const pinned = o.endpoint === undefined ? undefined : parseEndpoint(o.endpoint);
@@ -265,7 +322,7 @@ export class EtcdClient {
       const onAbort = (): void => ac.abort();
       o.signal?.addEventListener('abort', onAbort, { once: true });
       try {
-        return await pick(c, ac.signal);
+        return await pick(c, { signal: ac.signal, headers });
       } catch (e) {
         if (aborted(o.signal)) throw canceledError();
         if (ac.signal.aborted) {

@@ -1,8 +1,9 @@
 // Global flags, ETCDCTL_* environment variables and the client they configure
 // (etcdctl ctl.go + command/global.go).
-import { EtcdClient, type FailedAttempt } from '../../client/index.js';
+import { EtcdClient, EtcdError, type FailedAttempt } from '../../client/index.js';
 import type { RunContext } from './command.js';
-import { ExitBadArgs, ExitBadFeature, CtlExit, exitWithError } from './exit.js';
+import { stdinReader } from './io.js';
+import { ExitBadArgs, ExitBadConnection, ExitBadFeature, ExitError, CtlExit, exitWithError } from './exit.js';
 import { flag, type FlagDef } from './flags.js';
 import { newPrinter, type Printer, isOutputFormat } from './printers/index.js';
 
@@ -76,6 +77,7 @@ export function applyEnv(ctx: RunContext): void {
 
 export interface ClientConfig {
   endpoints: string[];
+  auth: { username: string; password: string } | undefined;
   dialTimeoutMs: number;
   keepAliveTimeMs: number;
   keepAliveTimeoutMs: number;
@@ -96,14 +98,14 @@ function checkedPath(ctx: RunContext, name: string): string | undefined {
   return v === '' ? undefined : v;
 }
 
-const configs = new WeakMap<RunContext, ClientConfig>();
+const configs = new WeakMap<RunContext, Promise<ClientConfig>>();
 
 /**
  * etcdctl clientConfigFromCmd: env, --debug, endpoints, TLS, auth, then the printer.
  * Done once per command: applying the environment twice would see its own values as
  * command-line flags and report a conflict.
  */
-export function clientConfig(ctx: RunContext): ClientConfig {
+export function clientConfig(ctx: RunContext): Promise<ClientConfig> {
   const known = configs.get(ctx);
   if (known !== undefined) return known;
   const cfg = buildClientConfig(ctx);
@@ -111,7 +113,72 @@ export function clientConfig(ctx: RunContext): ClientConfig {
   return cfg;
 }
 
-function buildClientConfig(ctx: RunContext): ClientConfig {
+/**
+ * etcdctl authCfgFromCmd: --user name:password, or --user name with --password, or a
+ * "Password: " prompt. As in etcd's client, an empty password means no authentication.
+ */
+async function authConfig(ctx: RunContext): Promise<{ username: string; password: string } | undefined> {
+  const user = ctx.flags.string('user');
+  if (user === '') return undefined;
+  const flagPassword = ctx.flags.string('password');
+  let username = user;
+  let password = flagPassword;
+  if (flagPassword === '') {
+    const colon = user.indexOf(':');
+    if (colon === -1) {
+      password = await promptPassword(ctx);
+    } else {
+      username = user.slice(0, colon);
+      password = user.slice(colon + 1);
+    }
+  }
+  return username !== '' && password !== '' ? { username, password } : undefined;
+}
+
+/** speakeasy.Ask: the prompt on stdout, one line read from stdin (without echo on a terminal). */
+async function promptPassword(ctx: RunContext): Promise<string> {
+  ctx.io.stdout.write('Password: ');
+  const line = await readSecretLine(ctx);
+  ctx.io.stdout.write('\n');
+  return line;
+}
+
+type TtyStdin = NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => void };
+
+async function readSecretLine(ctx: RunContext): Promise<string> {
+  const stdin = ctx.io.stdin as unknown as TtyStdin;
+  if (stdin.isTTY !== true || typeof stdin.setRawMode !== 'function') {
+    const line = await stdinReader(ctx.io).readLine();
+    return line === null ? '' : Buffer.from(line.replace(/\r?\n$/, ''), 'latin1').toString('utf8');
+  }
+  // A terminal: read keystrokes without echo until Enter.
+  const setRaw = stdin.setRawMode.bind(stdin);
+  setRaw(true);
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      const bytes: number[] = [];
+      const onData = (chunk: Buffer): void => {
+        for (const b of chunk) {
+          if (b === 0x0a || b === 0x0d || b === 0x03) {
+            stdin.removeListener('data', onData);
+            stdin.pause();
+            if (b === 0x03) reject(new CtlExit(ExitError, 'interrupted'));
+            else resolve(Buffer.from(bytes).toString('utf8'));
+            return;
+          }
+          if (b === 0x7f) bytes.pop();
+          else bytes.push(b);
+        }
+      };
+      stdin.on('data', onData);
+      stdin.resume();
+    });
+  } finally {
+    setRaw(false);
+  }
+}
+
+async function buildClientConfig(ctx: RunContext): Promise<ClientConfig> {
   applyEnv(ctx);
   if (ctx.flags.bool('debug')) {
     for (const d of ctx.cmd.inheritedFlagDefs().sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -126,9 +193,6 @@ function buildClientConfig(ctx: RunContext): ClientConfig {
   const certFile = checkedPath(ctx, 'cert');
   const keyFile = checkedPath(ctx, 'key');
   const caFile = checkedPath(ctx, 'cacert');
-  if (ctx.flags.string('user') !== '') {
-    exitWithError(ExitBadFeature, 'authentication (--user) is not supported by tsetcdctl yet');
-  }
   const anyTls = certFile !== undefined || keyFile !== undefined || caFile !== undefined;
   const tls = {
     ...(caFile !== undefined ? { caFile } : {}),
@@ -137,9 +201,10 @@ function buildClientConfig(ctx: RunContext): ClientConfig {
     insecureSkipVerify: ctx.flags.bool('insecure-skip-tls-verify'),
     secure: anyTls || !ctx.flags.bool('insecure-transport'),
   };
+  const auth = await authConfig(ctx);
   const printer = display(ctx);
   return {
-    endpoints, dialTimeoutMs, tls, printer,
+    endpoints, dialTimeoutMs, tls, printer, auth,
     keepAliveTimeMs: ctx.flags.durationMs('keepalive-time'),
     keepAliveTimeoutMs: ctx.flags.durationMs('keepalive-timeout'),
   };
@@ -160,6 +225,7 @@ export function newClient(ctx: RunContext, cfg: ClientConfig, endpoints = cfg.en
       dialTimeoutMs: cfg.dialTimeoutMs,
       keepAliveTimeMs: cfg.keepAliveTimeMs,
       keepAliveTimeoutMs: cfg.keepAliveTimeoutMs,
+      auth: cfg.auth,
       secure: cfg.tls.secure,
       tls: cfg.tls.secure ? cfg.tls : undefined,
       onFailedAttempt: warnLogger(ctx),
@@ -169,8 +235,19 @@ export function newClient(ctx: RunContext, cfg: ClientConfig, endpoints = cfg.en
   }
 }
 
-/** mustClientFromCmd: configure, then connect. */
-export function mustClient(ctx: RunContext): { client: EtcdClient; printer: Printer } {
-  const cfg = clientConfig(ctx);
-  return { client: newClient(ctx, cfg), printer: cfg.printer };
+/**
+ * mustClientFromCmd: configure, then connect. Authentication happens here, so a wrong
+ * password ends the command with ExitBadConnection like etcdctl's failed dial.
+ */
+export async function mustClient(ctx: RunContext): Promise<{ client: EtcdClient; printer: Printer }> {
+  const cfg = await clientConfig(ctx);
+  const client = newClient(ctx, cfg);
+  try {
+    await client.connect({ timeoutMs: cfg.dialTimeoutMs });
+  } catch (e) {
+    client.close();
+    if (e instanceof EtcdError) exitWithError(ExitBadConnection, e.message);
+    throw e;
+  }
+  return { client, printer: cfg.printer };
 }

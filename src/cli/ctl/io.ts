@@ -71,3 +71,15 @@ export class LineReader {
     return Buffer.concat(parts);
   }
 }
+
+const readers = new WeakMap<AsyncIterable<Uint8Array>, LineReader>();
+
+/** One reader per stdin, so a password prompt, a put value and txn lines share its buffer. */
+export function stdinReader(io: CtlIO): LineReader {
+  let r = readers.get(io.stdin);
+  if (r === undefined) {
+    r = new LineReader(io.stdin);
+    readers.set(io.stdin, r);
+  }
+  return r;
+}

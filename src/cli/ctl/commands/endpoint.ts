@@ -13,7 +13,8 @@ import type { EpHashKV, EpHealth, EpStatus } from '../printers/index.js';
  */
 export async function endpointsFromCluster(ctx: RunContext): Promise<string[]> {
   if (!ctx.flags.bool('cluster')) return ctx.flags.stringSlice('endpoints');
-  const cfg = clientConfig(ctx);
+  // No credentials: etcdctl lists members without authenticating.
+  const cfg = { ...(await clientConfig(ctx)), auth: undefined };
   const c = newClient(ctx, cfg);
   try {
     const membs = await c.memberList({ timeoutMs: ctx.flags.durationMs('command-timeout') });
@@ -27,7 +28,7 @@ export async function endpointsFromCluster(ctx: RunContext): Promise<string[]> {
 }
 
 async function healthRun(ctx: RunContext): Promise<void> {
-  const cfg = clientConfig(ctx);
+  const cfg = await clientConfig(ctx);
   const eps = await endpointsFromCluster(ctx);
   const timeoutMs = ctx.flags.durationMs('command-timeout');
   // One client per endpoint, checked in parallel; each reads a key linearizably (a quorum read).
@@ -37,6 +38,14 @@ async function healthRun(ctx: RunContext): Promise<void> {
       c = newClient(ctx, cfg, [ep]);
     } catch (e) {
       if (e instanceof CtlExit) return { ep, health: false, took: '', error: e.message };
+      throw e;
+    }
+    try {
+      await c.connect({ timeoutMs: cfg.dialTimeoutMs });
+    } catch (e) {
+      c.close();
+      // A client that cannot be created (e.g. a wrong password) reports no time.
+      if (e instanceof EtcdError) return { ep, health: false, took: '', error: e.message };
       throw e;
     }
     const start = process.hrtime.bigint();
@@ -58,7 +67,7 @@ async function healthRun(ctx: RunContext): Promise<void> {
 }
 
 async function statusRun(ctx: RunContext): Promise<void> {
-  const { client, printer } = mustClient(ctx);
+  const { client, printer } = await mustClient(ctx);
   const list: EpStatus[] = [];
   let failed = false;
   try {
@@ -79,7 +88,7 @@ async function statusRun(ctx: RunContext): Promise<void> {
 }
 
 async function hashKVRun(ctx: RunContext): Promise<void> {
-  const { client, printer } = mustClient(ctx);
+  const { client, printer } = await mustClient(ctx);
   const list: EpHashKV[] = [];
   let lastErr: EtcdError | undefined;
   try {

@@ -11,7 +11,7 @@ import { ExitBadArgs, ExitBadFeature, exitWithError } from '../exit.js';
 import { flag, type FlagSet } from '../flags.js';
 import { parseInt64, GoParseError } from '../goparse.js';
 import { mustClient } from '../global.js';
-import { LineReader } from '../io.js';
+import { LineReader, stdinReader } from '../io.js';
 import { SimplePrinter } from '../printers/index.js';
 import { rpc } from './util.js';
 
@@ -78,9 +78,9 @@ export async function putRequest(args: Bytes[], flags: FlagSet, stdin: LineReade
 }
 
 async function putRun(ctx: RunContext): Promise<void> {
-  const req = await putRequest(ctx.args.map(utf8Arg), ctx.flags, new LineReader(ctx.io.stdin));
+  const req = await putRequest(ctx.args.map(utf8Arg), ctx.flags, stdinReader(ctx.io));
   const timeoutMs = ctx.flags.durationMs('command-timeout');
-  const { client, printer } = mustClient(ctx);
+  const { client, printer } = await mustClient(ctx);
   try {
     const resp = await rpc(client.put(req, { timeoutMs }));
     printer.put(resp);
@@ -160,7 +160,7 @@ export function rangeRequest(args: Bytes[], flags: FlagSet): MessageInitShape<ty
 async function getRun(ctx: RunContext): Promise<void> {
   const req = rangeRequest(ctx.args.map(utf8Arg), ctx.flags);
   const timeoutMs = ctx.flags.durationMs('command-timeout');
-  const { client, printer } = mustClient(ctx);
+  const { client, printer } = await mustClient(ctx);
   try {
     const resp = await rpc(client.range(req, { timeoutMs }));
     if (ctx.flags.bool('print-value-only')) {
@@ -206,7 +206,7 @@ export function deleteRequest(args: Bytes[], flags: FlagSet): MessageInitShape<t
 async function delRun(ctx: RunContext): Promise<void> {
   const req = deleteRequest(ctx.args.map(utf8Arg), ctx.flags);
   const timeoutMs = ctx.flags.durationMs('command-timeout');
-  const { client, printer } = mustClient(ctx);
+  const { client, printer } = await mustClient(ctx);
   try {
     const resp = await rpc(client.deleteRange(req, { timeoutMs }));
     printer.del(resp);

@@ -18,7 +18,7 @@ async function compactionRun(ctx: RunContext): Promise<void> {
     if (e instanceof GoParseError) exitWithError(ExitError, e.message);
     throw e;
   }
-  const { client } = mustClient(ctx);
+  const { client } = await mustClient(ctx);
   try {
     await rpc(client.compact({ revision: rev, physical: ctx.flags.bool('physical') }, { timeoutMs: ctx.flags.durationMs('command-timeout') }));
   } finally {
@@ -39,7 +39,7 @@ async function defragRun(ctx: RunContext): Promise<void> {
     // Offline defrag opens a bbolt file directly; tsetcdutl will own that.
     exitWithError(ExitBadFeature, 'defrag --data-dir is not implemented in tsetcdctl yet');
   }
-  const { client } = mustClient(ctx);
+  const { client } = await mustClient(ctx);
   let failures = 0;
   try {
     for (const ep of await endpointsFromCluster(ctx)) {
@@ -69,7 +69,7 @@ export const defragCommand: CommandSpec = {
 async function alarmListRun(ctx: RunContext): Promise<void> {
   if (ctx.args.length !== 0) exitWithError(ExitBadArgs, 'alarm list command accepts no arguments');
   const timeoutMs = ctx.flags.durationMs('command-timeout');
-  const { client, printer } = mustClient(ctx);
+  const { client, printer } = await mustClient(ctx);
   try {
     printer.alarm(await rpc(client.alarmList({ timeoutMs })));
   } finally {
@@ -80,7 +80,7 @@ async function alarmListRun(ctx: RunContext): Promise<void> {
 async function alarmDisarmRun(ctx: RunContext): Promise<void> {
   if (ctx.args.length !== 0) exitWithError(ExitBadArgs, 'alarm disarm command accepts no arguments');
   const timeoutMs = ctx.flags.durationMs('command-timeout');
-  const { client, printer } = mustClient(ctx);
+  const { client, printer } = await mustClient(ctx);
   try {
     // An empty AlarmMember: etcd disarms every alarm.
     printer.alarm(await rpc(client.alarmDisarm(0n, AlarmType.NONE, { timeoutMs })));

@@ -6,7 +6,7 @@ import { rpc } from './util.js';
 
 async function listRun(ctx: RunContext): Promise<void> {
   const timeoutMs = ctx.flags.durationMs('command-timeout');
-  const { client, printer } = mustClient(ctx);
+  const { client, printer } = await mustClient(ctx);
   try {
     printer.memberList(await rpc(client.memberList({ timeoutMs })));
   } finally {

@@ -3,16 +3,16 @@ import type { CommandSpec, RunContext } from '../command.js';
 import { ExitBadArgs, exitWithError } from '../exit.js';
 import { flag } from '../flags.js';
 import { mustClient } from '../global.js';
-import { LineReader } from '../io.js';
+import { stdinReader } from '../io.js';
 import { readTxn } from './txn-grammar.js';
 import { rpc } from './util.js';
 
 async function txnRun(ctx: RunContext): Promise<void> {
   if (ctx.args.length !== 0) exitWithError(ExitBadArgs, 'txn command does not accept argument');
   const interactive = ctx.flags.bool('interactive');
-  const { client, printer } = mustClient(ctx);
+  const { client, printer } = await mustClient(ctx);
   try {
-    const input = await readTxn(new LineReader(ctx.io.stdin), (s) => {
+    const input = await readTxn(stdinReader(ctx.io), (s) => {
       if (interactive) ctx.io.stdout.write(s + '\n');
     }, ctx.io.stderr);
     // etcdctl commits with context.Background(): no command timeout on txn.
