@@ -86,8 +86,19 @@ export async function run(argv: readonly string[], io: CtlIO): Promise<number> {
   }
 }
 
+/** Exit status of a process killed by SIGPIPE, as a shell reports it (128 + 13). */
+const EXIT_SIGPIPE = 141;
+
 /** Entry point of bin/tsetcdctl. */
 export async function main(): Promise<void> {
+  // `tsetcdctl get --prefix '' | head`: etcdctl dies of SIGPIPE when the reader goes away;
+  // Node ignores the signal and reports EPIPE, so end the same way, silently.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(EXIT_SIGPIPE);
+      throw e;
+    });
+  }
   const code = await run(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
