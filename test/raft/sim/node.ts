@@ -45,6 +45,7 @@ export interface NodeParams {
   preVote: boolean;
   maxSizePerMsg: number;
   maxInflightMsgs: number;
+  maxCommittedSizePerReady: number;
   /** Chance per time unit that this member's clock ticks (clock skew). */
   tickChance: number;
   /** Chance that a Ready is interrupted by a crash between write and fsync. */
@@ -103,6 +104,7 @@ export class SimNode {
       preVote: p.preVote,
       maxSizePerMsg: p.maxSizePerMsg,
       maxInflightMsgs: p.maxInflightMsgs,
+      maxCommittedSizePerReady: p.maxCommittedSizePerReady,
       rand: new Sfc32(this.env.rng.nextUint32() * 0x100000 + this.env.rng.intn(0x100000)),
       mutations: p.mutations,
     });

@@ -48,6 +48,8 @@ export interface SimOptions {
   heartbeatTick: number;
   maxSizePerMsg: number;
   maxInflightMsgs: number;
+  /** Byte budget of committed entries per Ready (small values page them over several Readies). */
+  maxCommittedSizePerReady: number;
   snapshotEvery: number;
   maxMembers: number;
   /** Chance a message goes through the binary codec (tests it and breaks object aliasing). */
@@ -89,6 +91,7 @@ export function optionsForSeed(seed: number, mutations?: RaftMutations): SimOpti
     heartbeatTick: 1 + r.intn(3),
     maxSizePerMsg: [1, 64, 1024 * 1024][r.intn(3)]!,
     maxInflightMsgs: 1 + r.intn(4),
+    maxCommittedSizePerReady: r.chance(0.3) ? 1 : Number.MAX_SAFE_INTEGER,
     snapshotEvery: [5, 20, 1000][r.intn(3)]!,
     maxMembers: 6,
     codecChance: 0.1,
@@ -180,6 +183,7 @@ export class World implements NodeEnv {
       preVote: o.preVote,
       maxSizePerMsg: o.maxSizePerMsg,
       maxInflightMsgs: o.maxInflightMsgs,
+      maxCommittedSizePerReady: o.maxCommittedSizePerReady,
       // Clock skew: some members' clocks run slower. Without pre-vote, a member with a stale
       // log and a fast clock can keep bumping the term and resetting everyone's timer, and
       // a member whose clock is slower by more than the election-timeout jitter (2x) can
