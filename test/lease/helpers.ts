@@ -20,7 +20,7 @@ export class LeaseEnv {
   lessor: Lessor;
   private readonly dir: string;
 
-  constructor(private readonly opts: LessorOptions = {}) {
+  constructor(private opts: LessorOptions = {}) {
     this.dir = mkdtempSync(join(tmpdir(), 'tsetcd-lease-'));
     this.backend = Backend.open(join(this.dir, 'db'));
     this.store = MvccStore.open(this.backend);
@@ -74,7 +74,8 @@ export class LeaseEnv {
   }
 
   /** Simulates a restart: reopen backend and store, restore the lessor (non-primary). */
-  async restart(): Promise<void> {
+  async restart(opts: LessorOptions = this.opts): Promise<void> {
+    this.opts = opts;
     this.lessor.close();
     await this.store.close();
     this.backend.close();
