@@ -2,7 +2,6 @@
 // protobuf's JSON mapping with the .proto field names — bytes as base64, 64-bit integers as
 // strings, zero/false/empty fields left out. Clients such as Patroni depend on this exact shape.
 import type * as http from 'node:http';
-import type * as http2 from 'node:http2';
 import { type DescMessage, type MessageShape, fromJsonString, toJsonString } from '@bufbuild/protobuf';
 import {
   AlarmRequestSchema,
@@ -22,6 +21,16 @@ import {
   RangeRequestSchema,
   RangeResponseSchema,
   StatusRequestSchema,
+  LeaseGrantRequestSchema,
+  LeaseGrantResponseSchema,
+  LeaseKeepAliveRequestSchema,
+  LeaseKeepAliveResponseSchema,
+  LeaseLeasesRequestSchema,
+  LeaseLeasesResponseSchema,
+  LeaseRevokeRequestSchema,
+  LeaseRevokeResponseSchema,
+  LeaseTimeToLiveRequestSchema,
+  LeaseTimeToLiveResponseSchema,
   StatusResponseSchema,
   TxnRequestSchema,
   TxnResponseSchema,
@@ -29,8 +38,8 @@ import {
 import { EtcdError, GrpcCode } from '../server/errors.js';
 import type { EtcdServer } from '../server/etcd-server.js';
 
-type Req = http.IncomingMessage | http2.Http2ServerRequest;
-type Res = http.ServerResponse | http2.Http2ServerResponse;
+type Req = http.IncomingMessage;
+type Res = http.ServerResponse;
 
 interface Route {
   req: DescMessage;
@@ -58,6 +67,25 @@ const ROUTES: Record<string, Route> = {
   '/v3/maintenance/defragment': route(DefragmentRequestSchema, DefragmentResponseSchema, (s) => s.defragment()),
   '/v3/maintenance/alarm': route(AlarmRequestSchema, AlarmResponseSchema, (s, r) => s.alarm(r)),
   '/v3/cluster/member/list': route(MemberListRequestSchema, MemberListResponseSchema, (s) => s.memberList()),
+  '/v3/lease/grant': route(LeaseGrantRequestSchema, LeaseGrantResponseSchema, (s, r) => s.leaseGrant(r)),
+  '/v3/lease/revoke': route(LeaseRevokeRequestSchema, LeaseRevokeResponseSchema, (s, r) => s.leaseRevoke(r)),
+  '/v3/kv/lease/revoke': route(LeaseRevokeRequestSchema, LeaseRevokeResponseSchema, (s, r) => s.leaseRevoke(r)),
+  '/v3/lease/timetolive': route(LeaseTimeToLiveRequestSchema, LeaseTimeToLiveResponseSchema, (s, r) => s.leaseTimeToLive(r)),
+  '/v3/kv/lease/timetolive': route(LeaseTimeToLiveRequestSchema, LeaseTimeToLiveResponseSchema, (s, r) => s.leaseTimeToLive(r)),
+  '/v3/lease/leases': route(LeaseLeasesRequestSchema, LeaseLeasesResponseSchema, (s) => s.leaseLeases()),
+  '/v3/kv/lease/leases': route(LeaseLeasesRequestSchema, LeaseLeasesResponseSchema, (s) => s.leaseLeases()),
+};
+
+/**
+ * Streaming RPCs over the gateway, as grpc-gateway serves them: the body is a sequence of JSON
+ * request messages; each response is written as one line {"result": {...}}.
+ */
+const STREAMS: Record<string, { req: DescMessage; res: DescMessage; each: (server: EtcdServer, r: never) => unknown }> = {
+  '/v3/lease/keepalive': {
+    req: LeaseKeepAliveRequestSchema,
+    res: LeaseKeepAliveResponseSchema,
+    each: (s, r: MessageShape<typeof LeaseKeepAliveRequestSchema>) => s.leaseKeepAlive(r.ID),
+  },
 };
 
 /** gRPC code → HTTP status, as grpc-gateway maps them. */
@@ -109,15 +137,57 @@ export function gatewayPath(pathname: string): string | null {
   return m ? `/v3${m[1]}` : null;
 }
 
-export function isGatewayPath(pathname: string): boolean {
-  const p = gatewayPath(pathname);
-  return p !== null && p in ROUTES;
+/** Splits a body holding zero or more concatenated JSON objects (grpc-gateway's stream input). */
+export function splitJsonObjects(body: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i];
+    if (inString) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inString = false;
+      continue;
+    }
+    if (ch === '"') inString = true;
+    else if (ch === '{') {
+      if (depth++ === 0) start = i;
+    } else if (ch === '}' && --depth === 0) out.push(body.slice(start, i + 1));
+  }
+  if (depth !== 0) throw new Error('unexpected EOF');
+  return out;
+}
+
+async function handleStream(server: EtcdServer, res: Res, path: string, body: string): Promise<void> {
+  const st = STREAMS[path]!;
+  let msgs: string[];
+  try {
+    msgs = splitJsonObjects(body);
+  } catch (e) {
+    sendError(res, GrpcCode.InvalidArgument, e instanceof Error ? e.message : String(e));
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'application/json', ...CORS });
+  for (const m of msgs) {
+    try {
+      const out = await st.each(server, fromJsonString(st.req, m) as never);
+      res.write(`{"result":${toJsonString(st.res, out as MessageShape<typeof st.res>, { useProtoFieldName: true })}}\n`);
+    } catch (e) {
+      const code = e instanceof EtcdError ? e.code : GrpcCode.Unknown;
+      const message = e instanceof Error ? e.message : String(e);
+      res.write(`${JSON.stringify({ error: { grpc_code: code, http_code: httpStatusFor(code), message, http_status: '' } })}\n`);
+      break;
+    }
+  }
+  res.end();
 }
 
 export async function handleGateway(server: EtcdServer, req: Req, res: Res, pathname: string, maxBytes: number): Promise<void> {
   const path = gatewayPath(pathname);
   const r = path ? ROUTES[path] : undefined;
-  if (!r) {
+  const isStream = path !== null && path in STREAMS;
+  if (!r && !isStream) {
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
     res.end('Not Found\n');
     return;
@@ -139,6 +209,11 @@ export async function handleGateway(server: EtcdServer, req: Req, res: Res, path
     sendError(res, GrpcCode.ResourceExhausted, e instanceof Error ? e.message : String(e));
     return;
   }
+  if (isStream) {
+    await handleStream(server, res, path!, body);
+    return;
+  }
+  if (!r) return;
   let msg: unknown;
   try {
     msg = fromJsonString(r.req, body.trim() === '' ? '{}' : body);

@@ -1,8 +1,8 @@
 // The gRPC services: thin adapters from protobuf requests to EtcdServer calls. No business rules
 // live here; errors thrown by the server (EtcdError) carry etcd's gRPC code and message.
-import { Cluster, KV, Maintenance } from '../gen/etcdserverpb/rpc_pb.js';
+import { Cluster, KV, Lease, type LeaseKeepAliveRequest, type LeaseKeepAliveResponse, Maintenance } from '../gen/etcdserverpb/rpc_pb.js';
 import type { EtcdServer } from '../server/etcd-server.js';
-import { type RpcObserver, type ServiceImpl, grpcCodeName } from './grpc-server.js';
+import { type BidiStream, type RpcObserver, type ServiceImpl, grpcCodeName } from './grpc-server.js';
 
 export function etcdServices(server: EtcdServer): ServiceImpl[] {
   return [
@@ -27,6 +27,26 @@ export function etcdServices(server: EtcdServer): ServiceImpl[] {
       },
     },
     { service: Cluster, methods: { memberList: () => server.memberList() } },
+    {
+      service: Lease,
+      methods: {
+        leaseGrant: (r: Parameters<EtcdServer['leaseGrant']>[0]) => server.leaseGrant(r),
+        leaseRevoke: (r: Parameters<EtcdServer['leaseRevoke']>[0]) => server.leaseRevoke(r),
+        leaseTimeToLive: (r: Parameters<EtcdServer['leaseTimeToLive']>[0]) => server.leaseTimeToLive(r),
+        leaseLeases: () => server.leaseLeases(),
+        leaseKeepAlive: {
+          bidi: (stream: BidiStream<LeaseKeepAliveRequest, LeaseKeepAliveResponse>) => {
+            stream.onMessage((req) => {
+              try {
+                stream.send(server.leaseKeepAlive(req.ID));
+              } catch (e) {
+                stream.end(e);
+              }
+            });
+          },
+        },
+      },
+    },
   ];
 }
 

@@ -1,12 +1,11 @@
 // The plain HTTP endpoints etcd serves on its client (and metrics) URLs: /health, /version,
 // /metrics. Shapes match etcd 3.4's so probes and scrapers work unchanged.
 import type * as http from 'node:http';
-import type * as http2 from 'node:http2';
 import type { EtcdServer } from '../server/etcd-server.js';
 import { ETCD_API_VERSION, ETCD_CLUSTER_VERSION, TSETCD_VERSION } from '../version.js';
 
-type Req = http.IncomingMessage | http2.Http2ServerRequest;
-type Res = http.ServerResponse | http2.Http2ServerResponse;
+type Req = http.IncomingMessage;
+type Res = http.ServerResponse;
 
 export function isHttpEndpoint(pathname: string): boolean {
   return pathname === '/health' || pathname === '/version' || pathname === '/metrics';

@@ -28,9 +28,16 @@ import {
   type TxnResponse,
   TxnResponseSchema,
   type CompactionResponse,
+  type LeaseGrantRequest,
+  type LeaseGrantResponse,
+  LeaseGrantResponseSchema,
+  type LeaseRevokeRequest,
+  type LeaseRevokeResponse,
+  LeaseRevokeResponseSchema,
 } from '../gen/etcdserverpb/rpc_pb.js';
 import type { InternalRaftRequest } from '../gen/etcdserverpb/raft_internal_pb.js';
-import type { Event, KeyValue } from '../gen/mvccpb/kv_pb.js';
+import { type Event, Event_EventType, type KeyValue } from '../gen/mvccpb/kv_pb.js';
+import { LeaseExistsError, LeaseNotFoundError, LeaseTtlTooLargeError } from '../lease/index.js';
 import { Errors, EtcdError } from './errors.js';
 import { isTxnReadOnly } from './validate.js';
 import { ErrCompacted, ErrFutureRev, type MvccStore, type ReadView, type WriteTxn } from '../mvcc/index.js';
@@ -44,14 +51,21 @@ export type ApplyResult =
   | { kind: 'deleteRange'; resp: DeleteRangeResponse }
   | { kind: 'txn'; resp: TxnResponse }
   | { kind: 'compaction'; resp: CompactionResponse; physicalDone: Promise<void> }
+  | { kind: 'leaseGrant'; resp: LeaseGrantResponse }
+  | { kind: 'leaseRevoke'; resp: LeaseRevokeResponse }
+  | { kind: 'leaseCheckpoint' }
   | { kind: 'error'; error: EtcdError };
 
-/** Lease lookups the applier needs; the lease issue plugs in the real lessor. */
-export interface LeaseLookup {
-  exists(id: bigint): boolean;
+/** What the applier needs of the lessor (src/lease's Lessor implements it). */
+export interface LeaseBook {
+  lookup(id: bigint): unknown;
+  leaseOf(key: Uint8Array): bigint;
+  attach(id: bigint, key: Uint8Array): void;
+  detach(id: bigint, key: Uint8Array): boolean;
+  grant(id: bigint, ttl: number): { id: bigint; ttl: number };
+  revoke(id: bigint): Uint8Array[];
+  checkpoint(id: bigint, remainingTtl: number): void;
 }
-
-export const noLeases: LeaseLookup = { exists: () => false };
 
 /** Receives each committed write txn's events (watchers are fed from here). */
 export type WriteObserver = (events: Event[], rev: number) => void;
@@ -59,15 +73,31 @@ export type WriteObserver = (events: Event[], rev: number) => void;
 export class Applier {
   constructor(
     private readonly store: MvccStore,
-    private readonly leases: LeaseLookup = noLeases,
+    private readonly leases: LeaseBook,
     private readonly onWrite: WriteObserver = () => undefined,
   ) {}
 
-  /** Ends a write txn and hands its events to the observer when it changed anything. */
+  /**
+   * Ends a write txn: keeps key↔lease attachments in step with what the txn wrote (one place for
+   * puts, deletes, txns and revokes), then hands the events to the observer.
+   */
   private endTxn(w: KvWriter): number {
     const { rev, events } = w.end();
+    for (const ev of events) {
+      const kv = ev.kv;
+      if (!kv) continue;
+      const old = this.leases.leaseOf(kv.key);
+      const now = ev.type === Event_EventType.PUT ? kv.lease : 0n;
+      if (old === now) continue;
+      if (old !== 0n) this.leases.detach(old, kv.key);
+      if (now !== 0n) this.leases.attach(now, kv.key);
+    }
     if (events.length > 0) this.onWrite(events, rev);
     return rev;
+  }
+
+  private leaseExists(id: bigint): boolean {
+    return this.leases.lookup(id) !== undefined;
   }
 
   apply(req: InternalRaftRequest): ApplyResult {
@@ -82,11 +112,42 @@ export class Applier {
       if (req.txn) return { kind: 'txn', resp: this.txn(req.txn) };
       if (req.compaction) return this.compaction(req.compaction);
       if (req.range) return { kind: 'range', resp: this.range(this.store.read(), req.range) };
+      if (req.leaseGrant) return { kind: 'leaseGrant', resp: this.leaseGrant(req.leaseGrant) };
+      if (req.leaseRevoke) return { kind: 'leaseRevoke', resp: this.leaseRevoke(req.leaseRevoke) };
+      if (req.leaseCheckpoint) {
+        for (const c of req.leaseCheckpoint.checkpoints) {
+          // A lease revoked since the checkpoint was proposed is simply gone.
+          if (this.leaseExists(c.ID)) this.leases.checkpoint(c.ID, Number(c.remainingTTL));
+        }
+        return { kind: 'leaseCheckpoint' };
+      }
       throw new EtcdError(13, 'tsetcd: log entry carries no request this member can apply');
     } catch (e) {
-      if (e instanceof EtcdError) return { kind: 'error', error: e };
-      throw mapStoreError(e);
+      const mapped = mapStoreError(e);
+      if (mapped instanceof EtcdError) return { kind: 'error', error: mapped };
+      throw mapped;
     }
+  }
+
+  private leaseGrant(r: LeaseGrantRequest): LeaseGrantResponse {
+    const { id, ttl } = this.leases.grant(r.ID, Number(r.TTL));
+    return create(LeaseGrantResponseSchema, {
+      header: create(ResponseHeaderSchema, { revision: BigInt(this.store.read().rev) }),
+      ID: id,
+      TTL: BigInt(ttl),
+    });
+  }
+
+  /** Deletes every attached key in ONE revision, then drops the lease (etcd's Revoke). */
+  private leaseRevoke(r: LeaseRevokeRequest): LeaseRevokeResponse {
+    const keys = this.leases.revoke(r.ID);
+    let rev = this.store.read().rev;
+    if (keys.length > 0) {
+      const w = this.store.write();
+      for (const k of keys) w.deleteRange(k, new Uint8Array(0));
+      rev = this.endTxn(w);
+    }
+    return create(LeaseRevokeResponseSchema, { header: create(ResponseHeaderSchema, { revision: BigInt(rev) }) });
   }
 
   range(view: KvReader, r: RangeRequest): RangeResponse {
@@ -131,7 +192,7 @@ export class Applier {
   }
 
   private putOutsideTxn(p: PutRequest): PutResponse {
-    if (p.lease !== 0n && !this.leases.exists(p.lease)) throw Errors.leaseNotFound();
+    if (p.lease !== 0n && !this.leaseExists(p.lease)) throw Errors.leaseNotFound();
     const w = this.store.write();
     try {
       return this.put(w, p);
@@ -191,7 +252,7 @@ export class Applier {
     if ((p.ignoreValue || p.ignoreLease) && view.range(p.key, new Uint8Array(0), {}).kvs.length === 0) {
       throw Errors.keyNotFound();
     }
-    if (p.lease !== 0n && !this.leases.exists(p.lease)) throw Errors.leaseNotFound();
+    if (p.lease !== 0n && !this.leaseExists(p.lease)) throw Errors.leaseNotFound();
   }
 
   /** Runs the branch chosen by `path` (pre-order: this txn's outcome, then nested txns'). */
@@ -360,10 +421,13 @@ function comparatorFor(target: RangeRequest_SortTarget): KvCmp {
   }
 }
 
-/** Store errors (mvcc's) become etcd's gRPC errors ("etcdserver: " + the mvcc message). */
+/** Store and lessor errors become etcd's gRPC errors. */
 export function mapStoreError(e: unknown): unknown {
   if (e instanceof ErrCompacted) return Errors.compacted();
   if (e instanceof ErrFutureRev) return Errors.futureRev();
+  if (e instanceof LeaseNotFoundError) return Errors.leaseNotFound();
+  if (e instanceof LeaseExistsError) return Errors.leaseExist();
+  if (e instanceof LeaseTtlTooLargeError) return Errors.leaseTTLTooLarge();
   return e;
 }
 

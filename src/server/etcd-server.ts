@@ -33,6 +33,22 @@ import {
   StatusResponseSchema,
   type TxnRequest,
   type TxnResponse,
+  LeaseCheckpointRequestSchema,
+  LeaseCheckpointSchema,
+  type LeaseGrantRequest,
+  LeaseGrantRequestSchema,
+  type LeaseGrantResponse,
+  type LeaseKeepAliveResponse,
+  LeaseKeepAliveResponseSchema,
+  type LeaseLeasesResponse,
+  LeaseLeasesResponseSchema,
+  type LeaseRevokeRequest,
+  LeaseRevokeRequestSchema,
+  type LeaseRevokeResponse,
+  LeaseStatusSchema,
+  type LeaseTimeToLiveRequest,
+  type LeaseTimeToLiveResponse,
+  LeaseTimeToLiveResponseSchema,
 } from '../gen/etcdserverpb/rpc_pb.js';
 import {
   type InternalRaftRequest,
@@ -40,6 +56,8 @@ import {
   RequestHeaderSchema,
 } from '../gen/etcdserverpb/raft_internal_pb.js';
 import { Backend } from '../backend/backend.js';
+import { Lessor, LeaseNotFoundError, generateLeaseId, monotonicClock, cryptoRandom64 } from '../lease/index.js';
+import type { Event } from '../gen/mvccpb/kv_pb.js';
 import { Wal } from '../wal/wal.js';
 import type { WalState } from '../wal/types.js';
 import { MvccStore } from '../mvcc/index.js';
@@ -64,6 +82,8 @@ export interface MemberOptions {
   maxTxnOps: number;
   /** Collect process_* default metrics (off in tests that run many members in one process). */
   defaultMetrics?: boolean;
+  /** Minimum lease TTL in seconds (etcd derives it from the election timeout). */
+  minLeaseTtl?: number;
 }
 
 /** What the WAL's opaque metadata records: who this member is, so a restart needs no flags. */
@@ -89,7 +109,11 @@ export class EtcdServer {
   private readonly applier: Applier;
   private readonly consensus: Consensus;
   private readonly waiters = new Waiters<ApplyResult>();
+  private readonly lessor: Lessor;
+  private leaseTicker: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** Set by whoever feeds watchers (the watch hub); called after each write txn commits. */
+  private writeObserver: (events: Event[], rev: number) => void = () => undefined;
 
   private constructor(
     readonly opts: MemberOptions,
@@ -99,13 +123,15 @@ export class EtcdServer {
     memberId: bigint,
     clusterId: bigint,
     metrics: ServerMetrics,
+    lessor: Lessor,
   ) {
     this.backend = backend;
     this.store = store;
     this.consensus = consensus;
     this.memberId = memberId;
     this.clusterId = clusterId;
-    this.applier = new Applier(store);
+    this.lessor = lessor;
+    this.applier = new Applier(store, lessor, (events, rev) => this.writeObserver(events, rev));
     this.metrics = metrics;
   }
 
@@ -139,8 +165,9 @@ export class EtcdServer {
     try {
       backend = Backend.open(join(snapDir, 'db'));
       const store = MvccStore.open(backend);
+      const lessor = Lessor.restore(backend, store, monotonicClock, { minTtl: opts.minLeaseTtl });
       const consensus = new SingleMemberLog({ opened, memberId, appliedIndex: backend.readConsistentIndex().index });
-      const s = new EtcdServer(opts, backend, store, consensus, memberId, clusterId, metrics);
+      const s = new EtcdServer(opts, backend, store, consensus, memberId, clusterId, metrics, lessor);
       await consensus.start({
         apply: (entries) => s.applyBatch(entries),
         fail: (entries, err) => {
@@ -150,6 +177,9 @@ export class EtcdServer {
       s.metrics.hasLeader.set(1);
       s.metrics.isLeader.set(1);
       s.refreshSizeMetrics();
+      // A single member leads from the start: its lessor owns expiry (no extension needed).
+      lessor.promote(0);
+      s.startLeaseTicker();
       return s;
     } catch (e) {
       // Leave nothing open (the WAL lock, the LMDB environment) so the caller can retry or exit.
@@ -259,6 +289,73 @@ export class EtcdServer {
     return this.withHeader(res.resp);
   }
 
+  // ---------------------------------------------------------------- leases
+
+  async leaseGrant(r: LeaseGrantRequest): Promise<LeaseGrantResponse> {
+    // The proposer picks the id so every member applies the same one (etcd does the same).
+    const ID = r.ID !== 0n ? r.ID : generateLeaseId((id) => this.lessor.lookup(id) !== undefined, cryptoRandom64);
+    const res = await this.propose((q) => (q.leaseGrant = create(LeaseGrantRequestSchema, { ID, TTL: r.TTL })));
+    if (res.kind !== 'leaseGrant') throw unexpected(res);
+    return this.withHeader(res.resp);
+  }
+
+  async leaseRevoke(r: LeaseRevokeRequest): Promise<LeaseRevokeResponse> {
+    const res = await this.propose((q) => (q.leaseRevoke = r));
+    if (res.kind !== 'leaseRevoke') throw unexpected(res);
+    return this.withHeader(res.resp);
+  }
+
+  /** A keepalive: renews on the leader (no log entry); an unknown lease answers TTL 0 like etcd. */
+  leaseKeepAlive(id: bigint): LeaseKeepAliveResponse {
+    let ttl = 0;
+    try {
+      ttl = this.lessor.renew(id);
+    } catch (e) {
+      if (!(e instanceof LeaseNotFoundError)) throw e;
+    }
+    return this.withHeader(create(LeaseKeepAliveResponseSchema, { ID: id, TTL: BigInt(ttl) }));
+  }
+
+  leaseTimeToLive(r: LeaseTimeToLiveRequest): LeaseTimeToLiveResponse {
+    const t = this.lessor.timeToLive(r.ID, r.keys);
+    // etcd answers a missing lease with TTL -1 rather than an error.
+    return this.withHeader(
+      create(LeaseTimeToLiveResponseSchema, {
+        ID: r.ID,
+        TTL: BigInt(t.ttl),
+        grantedTTL: BigInt(t.grantedTtl),
+        keys: t.keys,
+      }),
+    );
+  }
+
+  leaseLeases(): LeaseLeasesResponse {
+    return this.withHeader(
+      create(LeaseLeasesResponseSchema, { leases: this.lessor.leases().map((ID) => create(LeaseStatusSchema, { ID })) }),
+    );
+  }
+
+  /**
+   * The leader's lease duties, every 500 ms: propose revokes for expired leases (a revoke is a log
+   * entry, so every member deletes the keys at the same revision) and checkpoints of remaining
+   * TTLs (so a restart or leader change neither extends nor cuts a lease).
+   */
+  private startLeaseTicker(): void {
+    this.leaseTicker = setInterval(() => {
+      if (this.stopped) return;
+      for (const ID of this.lessor.expired()) {
+        this.metrics.leaseExpired.inc();
+        this.propose((q) => (q.leaseRevoke = create(LeaseRevokeRequestSchema, { ID }))).catch(() => undefined);
+      }
+      const due = this.lessor.checkpointsDue();
+      if (due.length > 0) {
+        const checkpoints = due.map((c) => create(LeaseCheckpointSchema, { ID: c.id, remainingTTL: BigInt(c.remainingTtl) }));
+        this.propose((q) => (q.leaseCheckpoint = create(LeaseCheckpointRequestSchema, { checkpoints }))).catch(() => undefined);
+      }
+    }, 500);
+    this.leaseTicker.unref();
+  }
+
   // ---------------------------------------------------------------- maintenance & cluster
 
   status(): StatusResponse {
@@ -334,8 +431,10 @@ export class EtcdServer {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    if (this.leaseTicker) clearInterval(this.leaseTicker);
     await this.consensus.stop();
     this.waiters.rejectAll(Errors.stopped());
+    this.lessor.close();
     this.backend.close();
   }
 

@@ -23,6 +23,7 @@ export class ServerMetrics {
   readonly grpcStarted: Counter;
   readonly grpcHandled: Counter;
   readonly walWriteBytes: Counter;
+  readonly leaseExpired: Counter;
   private readonly serverId: Gauge;
 
   constructor(opts: { serverVersion: string; clusterVersion: string; defaultMetrics: boolean }) {
@@ -76,6 +77,7 @@ export class ServerMetrics {
     );
     this.serverId = g('etcd_server_id', 'Server or member ID in hexadecimal format. 1 for \'server_id\' label with current ID.', ['server_id']);
     this.walWriteBytes = c('etcd_disk_wal_write_bytes_total', 'Total number of bytes written in WAL.');
+    this.leaseExpired = c('etcd_server_lease_expired_total', 'The total number of expired leases.');
     // process_resident_memory_bytes and friends: etcdctl check datascale reads them.
     if (opts.defaultMetrics) collectDefaultMetrics({ register: r });
   }

@@ -82,6 +82,14 @@ const STEPS: Step[] = [
   S('defrag'),
   S('endpoint hashkv -w json'),
   S('endpoint hashkv --rev 5'),
+  // leases: ids are random, so only the steps whose output does not print a fresh id
+  S('lease list'),
+  S('lease list -w json'),
+  S('lease timetolive 1234'),
+  S('lease timetolive 1234 -w json'),
+  S('lease revoke 1234'),
+  S('lease keep-alive --once 1234'),
+  S('put leased v --lease=4d2'),
 ];
 
 interface Outcome {
