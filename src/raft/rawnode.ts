@@ -169,9 +169,11 @@ export class RawNode {
 
   hasReady(): boolean {
     const r = this.raft;
-    const ss = r.softState();
-    if (ss.leader !== this.prevSoftState.leader || ss.role !== this.prevSoftState.role) return true;
-    if (!hardStateEqual(r.hardState(), this.prevHardState)) return true;
+    // Field by field rather than via softState()/hardState(): this is polled constantly.
+    const ps = this.prevSoftState;
+    if (r.lead !== ps.leader || r.state !== ps.role) return true;
+    const ph = this.prevHardState;
+    if (r.term !== ph.term || r.vote !== ph.vote || r.raftLog.committed !== ph.commit) return true;
     if (r.raftLog.hasPendingSnapshot()) return true;
     if (r.msgs.length > 0 || r.raftLog.unstableEntries().length > 0 || r.raftLog.hasNextEnts()) return true;
     if (r.readStates.length > 0 || r.hasPendingReadBroadcast()) return true;
