@@ -45,8 +45,8 @@ export function restoreIndex(backend: Backend, index: TreeIndex): RestoredState 
     tomb = e - s === MARKED_REV_BYTES_LEN && buf[s + 17] === TOMBSTONE_MARK;
     return undefined;
   };
-  // Straight into the B+ tree: measured at half the CPU of collecting keys in a Map and
-  // inserting them sorted, and no transient Map of every key.
+  // Key indexes are collected in a Map (one hash probe per row), then ordered once by load().
+  const all = new Map<string, KeyIndex>();
   const s: RowSummary = { key: '', createRevision: 0, version: 0, lease: 0n };
   backend.scan('key', undefined, undefined, readRowKey, (_k, value) => {
     summarizeKv(value, s);
@@ -56,16 +56,17 @@ export function restoreIndex(backend: Backend, index: TreeIndex): RestoredState 
     } else {
       keyLeases.set(s.key, s.lease);
     }
-    const ki = index.keyIndex(s.key);
+    const ki = all.get(s.key);
     if (ki !== undefined) {
       if (tomb) ki.tombstone(main, sub);
       else ki.put(main, sub);
     } else if (!tomb) {
       const fresh = new KeyIndex(s.key);
       fresh.restore(s.createRevision, main, sub, s.version);
-      index.insert(fresh);
+      all.set(s.key, fresh);
     }
   });
+  index.load(all);
 
   // Compaction may have removed every row up to the compact revision.
   if (currentRev < compactRev) currentRev = compactRev;

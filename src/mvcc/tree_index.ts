@@ -1,9 +1,10 @@
-// The in-memory index: key -> KeyIndex in a B+ tree ordered by key bytes (latin1 strings, see
-// key_index.ts), so ranges walk keys in etcd's order. The index answers "which revision holds
-// key K at revision R"; the rows themselves stay in the backend.
+// The in-memory index: key -> KeyIndex. A Map answers point lookups (every put, every
+// single-key range) with one hash probe; a SortedChunks list keeps the same KeyIndexes in byte
+// order of keys (latin1 strings, see key_index.ts) for range scans. The index answers "which
+// revision holds key K at revision R"; the rows themselves stay in the backend.
 
-import { BTree } from './sorted_btree.js';
 import { KeyIndex, type KeyAt } from './key_index.js';
+import { SortedChunks } from './sorted_chunks.js';
 
 /**
  * A range in index terms. `end` undefined = the single key `key`; `end` '' = every key >= key;
@@ -18,55 +19,66 @@ export interface KeyRevision extends KeyAt {
   key: string;
 }
 
-const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
 export class TreeIndex {
-  private tree = new BTree<string, KeyIndex>(undefined, byteOrder);
+  private map = new Map<string, KeyIndex>();
+  private readonly ordered = new SortedChunks<KeyIndex>();
 
   /** Number of keys with any history (live or not yet compacted away). */
   get size(): number {
-    return this.tree.size;
+    return this.map.size;
   }
 
   keyIndex(key: string): KeyIndex | undefined {
-    return this.tree.get(key);
+    return this.map.get(key);
   }
 
-  /** Inserts a fresh KeyIndex (startup restore). */
+  /** Inserts a KeyIndex for a key that has none yet. */
   insert(ki: KeyIndex): void {
-    this.tree.set(ki.key, ki);
+    this.map.set(ki.key, ki);
+    this.ordered.insert(ki);
+  }
+
+  /**
+   * Startup: takes over a Map of every KeyIndex (built while scanning the rows) and orders it
+   * once. Sorting the keys natively (default sort = UTF-16 code unit order = byte order for
+   * latin1) and loading the sorted list is linear after the sort.
+   */
+  load(all: Map<string, KeyIndex>): void {
+    this.map = all;
+    const keys = [...all.keys()].sort();
+    const sorted = new Array<KeyIndex>(keys.length);
+    for (let i = 0; i < keys.length; i++) sorted[i] = all.get(keys[i]!)!;
+    this.ordered.load(sorted);
   }
 
   get(key: string, atRev: number): KeyAt | undefined {
-    return this.tree.get(key)?.get(atRev);
+    return this.map.get(key)?.get(atRev);
   }
 
   put(key: string, main: number, sub: number): void {
-    let ki = this.tree.get(key);
+    let ki = this.map.get(key);
     if (ki === undefined) {
       ki = new KeyIndex(key);
-      this.tree.set(key, ki);
+      this.insert(ki);
     }
     ki.put(main, sub);
   }
 
   /** Tombstones a live key; false if it was not live. */
   tombstone(key: string, main: number, sub: number): boolean {
-    const ki = this.tree.get(key);
+    const ki = this.map.get(key);
     return ki !== undefined && ki.tombstone(main, sub);
   }
 
   /** Calls fn for each KeyIndex in the span, in key order, until fn returns false. */
   visit(span: KeySpan, fn: (ki: KeyIndex) => boolean | void): void {
     if (span.end === undefined) {
-      const ki = this.tree.get(span.key);
+      const ki = this.map.get(span.key);
       if (ki !== undefined) fn(ki);
       return;
     }
     if (span.end !== '' && span.end <= span.key) return;
-    const high = span.end === '' ? this.tree.maxKey() : span.end;
-    if (high === undefined) return;
-    this.tree.forRange(span.key, high, span.end === '', (_k, ki) => (fn(ki) === false ? { break: true } : undefined));
+    this.ordered.forEachFrom(span.key, fn, span.end === '' ? undefined : span.end);
   }
 
   /**
@@ -80,7 +92,9 @@ export class TreeIndex {
       const at = ki.get(atRev);
       if (at === undefined) return;
       total++;
-      if (limit <= 0 || revs.length < limit) revs.push({ key: ki.key, ...at });
+      if (limit <= 0 || revs.length < limit) {
+        revs.push({ key: ki.key, modMain: at.modMain, modSub: at.modSub, createdMain: at.createdMain, version: at.version });
+      }
     });
     return { revs, total };
   }
@@ -100,32 +114,35 @@ export class TreeIndex {
    * add revisions above atRev, which compaction never touches.
    */
   compactChunk(atRev: number, from: string, maxKeys: number, available: Set<string>): string | undefined {
-    const high = this.tree.maxKey();
-    if (high === undefined) return undefined;
     let done = 0;
     let resume: string | undefined;
-    this.tree.editRange(from, high, true, (k, ki) => {
+    const emptied: string[] = [];
+    this.ordered.forEachFrom(from, (ki) => {
       if (done >= maxKeys) {
-        resume = k;
-        return { break: true };
+        resume = ki.key;
+        return false;
       }
       done++;
       ki.compact(atRev, available);
-      return ki.isEmpty() ? { delete: true } : undefined;
+      if (ki.isEmpty()) emptied.push(ki.key);
+      return true;
     });
+    for (const k of emptied) {
+      this.map.delete(k);
+      this.ordered.delete(k);
+    }
     return resume;
   }
 
   /** The revisions a compaction at atRev would keep (for hashKV), without changing anything. */
   keep(atRev: number): Set<string> {
     const available = new Set<string>();
-    this.tree.forEachPair((_k, ki) => {
-      ki.keep(atRev, available);
-    });
+    for (const ki of this.map.values()) ki.keep(atRev, available);
     return available;
   }
 
   clear(): void {
-    this.tree.clear();
+    this.map = new Map();
+    this.ordered.clear();
   }
 }

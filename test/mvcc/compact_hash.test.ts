@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrCompacted, ErrFutureRev } from '../../src/mvcc/errors.js';
 import { rowMain } from '../../src/mvcc/revision.js';
-import { b, del, dump, NUL, openEnv, put, type Env } from './helpers.js';
+import { b, del, dump, NUL, openEnv, put, s, type Env } from './helpers.js';
 
 const rowRevs = (env: Env): string[] =>
   [...env.backend.range('key')].map((r) => `${rowMain(r.key)}${r.key.length === 18 ? 't' : ''}`);
@@ -231,6 +231,34 @@ test('a compaction whose batch aborts never happened', async () => {
     await env.reopen();
     assert.equal(env.store.compactRev, -1);
     assert.deepEqual(dump(env, 2), ['a=1']);
+  } finally {
+    await env.cleanup();
+  }
+});
+
+test('compaction across many keys and index chunks removes exactly the dead keys', async () => {
+  const env = openEnv({ keysPerChunk: 97, rowsPerChunk: 500 });
+  try {
+    const keys = Array.from({ length: 3000 }, (_, i) => `key/${String(i).padStart(5, '0')}`);
+    env.backend.batch(() => {
+      const t = env.store.write();
+      for (const k of keys) t.put(b(k), b('v'));
+      t.end(); // 2
+    });
+    env.backend.batch(() => {
+      const t = env.store.write();
+      for (let i = 0; i < keys.length; i += 2) t.deleteRange(b(keys[i]!), undefined);
+      t.end(); // 3
+    });
+    put(env, 'key/00001', 'w'); // 4
+    await env.store.compact(3).physicalDone;
+    assert.equal(env.store.index.size, 1500);
+    assert.equal(env.backend.count('key'), 1501);
+    const live = env.store.range(b('key/'), b('key0'));
+    assert.equal(live.count, 1500);
+    assert.deepEqual(live.kvs.slice(0, 2).map((kv) => s(kv.key)), ['key/00001', 'key/00003']);
+    assert.equal(env.store.range(b('key/00001'), undefined, { rev: 3 }).kvs[0]!.version, 1n);
+    assert.equal(env.store.range(b('key/00001'), undefined).kvs[0]!.version, 2n);
   } finally {
     await env.cleanup();
   }
