@@ -18,7 +18,9 @@ export interface BidiStream<I, O> {
   onMessage(f: (msg: I) => void): void;
   /** The client half-closed or went away; the handler releases what it holds. */
   onClose(f: () => void): void;
-  send(msg: O): void;
+  /** Queues a message; false once the transport's buffer is full (wait for onDrain). */
+  send(msg: O): boolean;
+  onDrain(f: () => void): void;
   /** Ends the stream with OK, or with an error (an EtcdError keeps its code and message). */
   end(error?: unknown): void;
 }
@@ -57,9 +59,8 @@ function wrapDuplex(call: grpc.ServerDuplexStream<unknown, unknown>, done: (code
   return {
     onMessage: (f) => call.on('data', f),
     onClose: (f) => void closers.push(f),
-    send: (msg) => {
-      if (!ended && !call.cancelled) call.write(msg);
-    },
+    send: (msg) => (!ended && !call.cancelled ? call.write(msg) : false),
+    onDrain: (f) => void call.on('drain', f),
     end: (error) => {
       if (ended) return;
       ended = true;

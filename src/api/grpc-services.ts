@@ -1,11 +1,42 @@
 // The gRPC services: thin adapters from protobuf requests to EtcdServer calls. No business rules
 // live here; errors thrown by the server (EtcdError) carry etcd's gRPC code and message.
-import { Cluster, KV, Lease, type LeaseKeepAliveRequest, type LeaseKeepAliveResponse, Maintenance } from '../gen/etcdserverpb/rpc_pb.js';
+import {
+  Cluster,
+  KV,
+  Lease,
+  type LeaseKeepAliveRequest,
+  type LeaseKeepAliveResponse,
+  Maintenance,
+  Watch,
+  type WatchRequest,
+  type WatchResponse,
+} from '../gen/etcdserverpb/rpc_pb.js';
+import { WatchStream } from '../watch/index.js';
 import type { EtcdServer } from '../server/etcd-server.js';
 import { type BidiStream, type RpcObserver, type ServiceImpl, grpcCodeName } from './grpc-server.js';
 
+/** etcd fragments watch responses above --max-request-bytes plus the gRPC overhead. */
+const GRPC_OVERHEAD_BYTES = 512 * 1024;
+
 export function etcdServices(server: EtcdServer): ServiceImpl[] {
   return [
+    {
+      service: Watch,
+      methods: {
+        watch: {
+          bidi: (stream: BidiStream<WatchRequest, WatchResponse>) => {
+            const ws = new WatchStream(server.watchHub, {
+              send: (resp) => stream.send(resp),
+              header: () => server.baseHeader(),
+              maxRequestBytes: server.opts.maxRequestBytes + GRPC_OVERHEAD_BYTES,
+            });
+            stream.onDrain(() => ws.drain());
+            stream.onMessage((req) => ws.handle(req));
+            stream.onClose(() => ws.close());
+          },
+        },
+      },
+    },
     {
       service: KV,
       methods: {

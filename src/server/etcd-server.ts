@@ -58,6 +58,7 @@ import {
 import { Backend } from '../backend/backend.js';
 import { Lessor, LeaseNotFoundError, generateLeaseId, monotonicClock, cryptoRandom64 } from '../lease/index.js';
 import type { Event } from '../gen/mvccpb/kv_pb.js';
+import { WatchHub } from '../watch/index.js';
 import { Wal } from '../wal/wal.js';
 import type { WalState } from '../wal/types.js';
 import { MvccStore } from '../mvcc/index.js';
@@ -112,8 +113,10 @@ export class EtcdServer {
   private readonly lessor: Lessor;
   private leaseTicker: NodeJS.Timeout | null = null;
   private stopped = false;
-  /** Set by whoever feeds watchers (the watch hub); called after each write txn commits. */
-  private writeObserver: (events: Event[], rev: number) => void = () => undefined;
+  /** The watchable side of the store: fed with each committed write txn's events. */
+  readonly watchHub: WatchHub;
+  /** Write txns applied in the current backend batch, handed to watchers once it commits. */
+  private appliedWrites: Array<{ events: Event[]; rev: number }> = [];
 
   private constructor(
     readonly opts: MemberOptions,
@@ -131,7 +134,8 @@ export class EtcdServer {
     this.memberId = memberId;
     this.clusterId = clusterId;
     this.lessor = lessor;
-    this.applier = new Applier(store, lessor, (events, rev) => this.writeObserver(events, rev));
+    this.watchHub = new WatchHub(store);
+    this.applier = new Applier(store, lessor, (events, rev) => void this.appliedWrites.push({ events, rev }));
     this.metrics = metrics;
   }
 
@@ -195,6 +199,7 @@ export class EtcdServer {
   private applyBatch(entries: CommittedEntry[]): void {
     const results: Array<[number, ApplyResult]> = [];
     const t0 = process.hrtime.bigint();
+    this.appliedWrites = [];
     this.backend.batch(() => {
       for (const e of entries) {
         if (e.data.length === 0) continue;
@@ -207,6 +212,10 @@ export class EtcdServer {
       if (last) this.backend.setConsistentIndex(last.index, last.term);
     });
     this.metrics.backendCommit.observe(Number(process.hrtime.bigint() - t0) / 1e9);
+    // Watchers see a write only once it is committed to the backend (an aborted batch notifies no one).
+    const writes = this.appliedWrites;
+    this.appliedWrites = [];
+    for (const w of writes) this.watchHub.notify(w.events, w.rev);
     this.metrics.proposalsCommitted.inc(entries.length);
     this.metrics.proposalsApplied.inc(entries.length);
     this.metrics.proposalsPending.dec(results.length);
@@ -434,8 +443,18 @@ export class EtcdServer {
     if (this.leaseTicker) clearInterval(this.leaseTicker);
     await this.consensus.stop();
     this.waiters.rejectAll(Errors.stopped());
+    this.watchHub.close();
     this.lessor.close();
     this.backend.close();
+  }
+
+  /** cluster_id, member_id and raft_term for responses that set their own revision (Watch). */
+  baseHeader(): ResponseHeader {
+    return create(ResponseHeaderSchema, {
+      clusterId: this.clusterId,
+      memberId: this.memberId,
+      raftTerm: BigInt(this.consensus.status().term),
+    });
   }
 
   // ---------------------------------------------------------------- helpers
