@@ -118,7 +118,10 @@ export class Lessor {
   /** key (latin1) -> lease id, for every attached key. */
   private itemMap = new Map<string, bigint>();
   private primary = false;
-  /** Leader side: when each lease expires (or, once handed out by expired(), when to retry). */
+  /**
+   * Leader side: for each lease, a time at or before its expiry (renew does not always move it
+   * later; see renew), or, once expired() handed the lease out, when to hand it out again.
+   */
   private readonly expiryQueue = new DeadlineQueue();
   /** Leader side: when to next look at each lease's remaining TTL for a checkpoint. */
   private readonly checkpointQueue = new DeadlineQueue();
@@ -290,7 +293,11 @@ export class Lessor {
     // The persisted remainder is now wrong; the next checkpointsDue() proposes its reset.
     if (this.checkpointing && lease.remainingTtl > 0) this.pendingResets.add(id);
     lease.expiry = this.clock.now() + lease.ttl * 1000;
-    this.expiryQueue.set(id, lease.expiry);
+    // The expiry queue may lag behind a later expiry (expired() re-queues such an entry when it
+    // surfaces), never run ahead of an earlier one: renews, the hot path, skip the heap update
+    // unless this renew moved the expiry earlier (possible right after promote's extension).
+    const queued = this.expiryQueue.get(id);
+    if (queued === undefined || lease.expiry < queued) this.expiryQueue.set(id, lease.expiry);
     return lease.ttl;
   }
 
