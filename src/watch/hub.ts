@@ -95,6 +95,8 @@ export class WatchHub {
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private closed = false;
+  /** The highest revision synced watchers are known to be up to date with. */
+  private seenRev = 0;
 
   constructor(
     private readonly store: MvccStore,
@@ -120,6 +122,7 @@ export class WatchHub {
   watch(o: WatchOptions): Watcher {
     if (this.closed) throw new Error('watch: hub is closed');
     const head = this.store.rev;
+    if (head > this.seenRev) this.seenRev = head;
     const w = new Watcher(o.range, o.startRev, o.sink, o.id ?? 0n, o);
     if (o.startRev === 0 || o.startRev > head) {
       w.minRev = Math.max(head + 1, o.startRev);
@@ -149,6 +152,7 @@ export class WatchHub {
    * synced watchers synchronously; a full sink turns its watcher into a victim. Never waits.
    */
   notify(events: readonly Event[], rev: number): void {
+    if (rev > this.seenRev) this.seenRev = rev;
     if (events.length === 0 || this.synced.size === 0) return;
     const batches = new Map<Watcher, Event[]>();
     for (const ev of events) {
@@ -162,6 +166,8 @@ export class WatchHub {
     }
     let victims = false;
     for (const [w, evs] of batches) {
+      // A sink may react to a delivery by cancelling other watchers of this batch.
+      if (w.state !== 'synced') continue;
       const out = this.shaper.shape(evs, w.filters);
       // etcd sends nothing when the filters removed every event.
       if (out.length === 0 || w.sink.deliver(w, out, rev)) {
@@ -175,6 +181,22 @@ export class WatchHub {
       victims = true;
     }
     if (victims) this.scheduleTick();
+  }
+
+  /**
+   * The store's contents were replaced (a snapshot was installed): every synced watcher goes
+   * back to unsynced to be caught up from its minRev (etcd's watchableStore.Restore).
+   */
+  resync(): void {
+    for (const w of [...this.synced]) {
+      this.synced.delete(w);
+      // A synced watcher has seen every revision up to the last notified one, even those that
+      // had nothing for it; without this it would re-read (or be "compacted" on) old history.
+      w.minRev = Math.max(w.minRev, this.seenRev + 1);
+      w.state = 'unsynced';
+      this.unsynced.add(w);
+    }
+    this.scheduleSoon();
   }
 
   /** A synced watcher gets an empty response at the head revision (etcd's progress()). */
