@@ -21,6 +21,8 @@ import {
   RangeRequestSchema,
   RangeResponseSchema,
   StatusRequestSchema,
+  WatchRequestSchema,
+  WatchResponseSchema,
   LeaseGrantRequestSchema,
   LeaseGrantResponseSchema,
   LeaseKeepAliveRequestSchema,
@@ -36,6 +38,7 @@ import {
   TxnResponseSchema,
 } from '../gen/etcdserverpb/rpc_pb.js';
 import { EtcdError, GrpcCode } from '../server/errors.js';
+import { WatchStream } from '../watch/index.js';
 import type { EtcdServer } from '../server/etcd-server.js';
 
 type Req = http.IncomingMessage;
@@ -159,6 +162,43 @@ export function splitJsonObjects(body: string): string[] {
   return out;
 }
 
+/**
+ * POST /v3/watch: the body holds WatchRequests; each WatchResponse is streamed back as one line
+ * {"result": {...}} until the client disconnects, as etcd's gateway does.
+ */
+function handleWatch(server: EtcdServer, req: Req, res: Res, body: string, maxBytes: number): void {
+  let msgs: string[];
+  try {
+    msgs = splitJsonObjects(body);
+  } catch (e) {
+    sendError(res, GrpcCode.InvalidArgument, e instanceof Error ? e.message : String(e));
+    return;
+  }
+  const parsed = [];
+  for (const m of msgs) {
+    try {
+      parsed.push(fromJsonString(WatchRequestSchema, m));
+    } catch (e) {
+      sendError(res, GrpcCode.InvalidArgument, e instanceof Error ? e.message : String(e));
+      return;
+    }
+  }
+  res.writeHead(200, { 'content-type': 'application/json', ...CORS });
+  server.watchStreams++;
+  const ws = new WatchStream(server.watchHub, {
+    send: (resp) => res.write(`{"result":${toJsonString(WatchResponseSchema, resp, { useProtoFieldName: true })}}\n`),
+    header: () => server.baseHeader(),
+    maxRequestBytes: maxBytes,
+  });
+  res.on('drain', () => ws.drain());
+  res.once('close', () => {
+    server.watchStreams--;
+    ws.close();
+  });
+  req.socket.setTimeout(0);
+  for (const m of parsed) ws.handle(m);
+}
+
 async function handleStream(server: EtcdServer, res: Res, path: string, body: string): Promise<void> {
   const st = STREAMS[path]!;
   let msgs: string[];
@@ -186,7 +226,7 @@ async function handleStream(server: EtcdServer, res: Res, path: string, body: st
 export async function handleGateway(server: EtcdServer, req: Req, res: Res, pathname: string, maxBytes: number): Promise<void> {
   const path = gatewayPath(pathname);
   const r = path ? ROUTES[path] : undefined;
-  const isStream = path !== null && path in STREAMS;
+  const isStream = path !== null && (path in STREAMS || path === '/v3/watch');
   if (!r && !isStream) {
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
     res.end('Not Found\n');
@@ -207,6 +247,10 @@ export async function handleGateway(server: EtcdServer, req: Req, res: Res, path
     body = await readBody(req, maxBytes);
   } catch (e) {
     sendError(res, GrpcCode.ResourceExhausted, e instanceof Error ? e.message : String(e));
+    return;
+  }
+  if (path === '/v3/watch') {
+    handleWatch(server, req, res, body, maxBytes);
     return;
   }
   if (isStream) {

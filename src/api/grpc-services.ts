@@ -30,9 +30,13 @@ export function etcdServices(server: EtcdServer): ServiceImpl[] {
               header: () => server.baseHeader(),
               maxRequestBytes: server.opts.maxRequestBytes + GRPC_OVERHEAD_BYTES,
             });
+            server.watchStreams++;
             stream.onDrain(() => ws.drain());
             stream.onMessage((req) => ws.handle(req));
-            stream.onClose(() => ws.close());
+            stream.onClose(() => {
+              server.watchStreams--;
+              ws.close();
+            });
           },
         },
       },

@@ -115,6 +115,8 @@ export class EtcdServer {
   private stopped = false;
   /** The watchable side of the store: fed with each committed write txn's events. */
   readonly watchHub: WatchHub;
+  /** Open Watch streams (gRPC and gateway), for etcd_debugging_mvcc_watch_stream_total. */
+  watchStreams = 0;
   /** Write txns applied in the current backend batch, handed to watchers once it commits. */
   private appliedWrites: Array<{ events: Event[]; rev: number }> = [];
 
@@ -135,6 +137,9 @@ export class EtcdServer {
     this.clusterId = clusterId;
     this.lessor = lessor;
     this.watchHub = new WatchHub(store);
+    metrics.watchGauges(() => this.watchHub.stats(), () => this.watchStreams);
+    const everything = new Uint8Array([0]);
+    metrics.keysFrom(() => store.read().range(everything, everything, { countOnly: true }).count);
     this.applier = new Applier(store, lessor, (events, rev) => void this.appliedWrites.push({ events, rev }));
     this.metrics = metrics;
   }

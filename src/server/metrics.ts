@@ -24,7 +24,9 @@ export class ServerMetrics {
   readonly grpcHandled: Counter;
   readonly walWriteBytes: Counter;
   readonly leaseExpired: Counter;
+  readonly pendingEvents: Gauge;
   private readonly serverId: Gauge;
+  private countKeys: () => number = () => 0;
 
   constructor(opts: { serverVersion: string; clusterVersion: string; defaultMetrics: boolean }) {
     const r = this.registry;
@@ -55,7 +57,15 @@ export class ServerMetrics {
       buckets: diskBuckets,
       registers: [r],
     });
-    this.keysTotal = g('etcd_debugging_mvcc_keys_total', 'Total number of keys.');
+    const self = this;
+    this.keysTotal = new Gauge({
+      name: 'etcd_debugging_mvcc_keys_total',
+      help: 'Total number of keys.',
+      registers: [r],
+      collect() {
+        this.set(self.countKeys());
+      },
+    });
     this.putTotal = c('etcd_mvcc_put_total', 'Total number of puts seen by this member.');
     this.deleteTotal = c('etcd_mvcc_delete_total', 'Total number of deletes seen by this member.');
     this.rangeTotal = c('etcd_mvcc_range_total', 'Total number of ranges seen by this member.');
@@ -77,9 +87,31 @@ export class ServerMetrics {
     );
     this.serverId = g('etcd_server_id', 'Server or member ID in hexadecimal format. 1 for \'server_id\' label with current ID.', ['server_id']);
     this.walWriteBytes = c('etcd_disk_wal_write_bytes_total', 'Total number of bytes written in WAL.');
+    this.pendingEvents = g('etcd_debugging_mvcc_pending_events_total', 'Total number of pending events to be sent.');
     this.leaseExpired = c('etcd_server_lease_expired_total', 'The total number of expired leases.');
     // process_resident_memory_bytes and friends: etcdctl check datascale reads them.
     if (opts.defaultMetrics) collectDefaultMetrics({ register: r });
+  }
+
+  /** Live keys, counted at scrape time (etcd keeps a running gauge; a count is never wrong). */
+  keysFrom(count: () => number): void {
+    this.countKeys = count;
+  }
+
+  /** Watch gauges read from the hub at scrape time (etcd's watchable-store gauges). */
+  watchGauges(stats: () => { watchers: number; unsynced: number; victims: number }, streams: () => number): void {
+    const r = this.registry;
+    new Gauge({ name: 'etcd_debugging_mvcc_watcher_total', help: 'Total number of watchers.', registers: [r], collect() { this.set(stats().watchers); } });
+    new Gauge({
+      name: 'etcd_debugging_mvcc_slow_watcher_total',
+      help: 'Total number of unsynced slow watchers.',
+      registers: [r],
+      collect() {
+        const s = stats();
+        this.set(s.unsynced + s.victims);
+      },
+    });
+    new Gauge({ name: 'etcd_debugging_mvcc_watch_stream_total', help: 'Total number of watch streams.', registers: [r], collect() { this.set(streams()); } });
   }
 
   setMemberId(hex: string): void {
