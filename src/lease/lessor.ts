@@ -127,6 +127,13 @@ export class Lessor {
   private readonly checkpointQueue = new DeadlineQueue();
   /** Leader side: leases whose persisted remaining TTL is stale and must be reset to 0. */
   private readonly pendingResets = new Set<bigint>();
+  /**
+   * Leader side: expiries of leases revoked since the last tick outside a batch, so that a
+   * revoke undone by a rolled-back batch gives the lease back its timing. An entry can only be
+   * used by a lease that reappears from the backend, which only a rollback of the revoking batch
+   * can cause, so stale entries are harmless; they are dropped at each tick to bound memory.
+   */
+  private readonly revokedExpiry = new Map<bigint, number>();
   private readonly revokeBudget: TokenBucket;
   private readonly minTtl: number;
   private readonly checkpointing: boolean;
@@ -244,7 +251,6 @@ export class Lessor {
     // A keepalive that reached us after this checkpoint was proposed made it stale: the lease
     // now has more time left than recorded, and a restart would cut it short. Reset it.
     if (remaining > 0 && this.remainingSeconds(lease) > remaining + 1) this.pendingResets.add(id);
-    if (remaining === 0) this.pendingResets.delete(id);
   }
 
   // ---------------------------------------------------------------- leader side
@@ -261,6 +267,7 @@ export class Lessor {
    */
   promote(extendMs: number): void {
     this.primary = true;
+    this.revokedExpiry.clear();
     this.expiryQueue.clear();
     this.checkpointQueue.clear();
     this.pendingResets.clear();
@@ -274,6 +281,7 @@ export class Lessor {
   /** Stops being primary: expiries become "forever" and leader-side schedules are dropped. */
   demote(): void {
     this.primary = false;
+    this.revokedExpiry.clear();
     for (const lease of this.leaseMap.values()) lease.expiry = Infinity;
     this.expiryQueue.clear();
     this.checkpointQueue.clear();
@@ -308,6 +316,7 @@ export class Lessor {
    */
   expired(limit = Number.POSITIVE_INFINITY): bigint[] {
     if (!this.primary) return [];
+    if (!this.backend.inBatch) this.revokedExpiry.clear();
     const now = this.clock.now();
     const max = Math.min(limit, this.revokeBudget.available());
     const out: bigint[] = [];
@@ -335,13 +344,15 @@ export class Lessor {
    * checkpoint and is looked at again an interval later.
    */
   checkpointsDue(limit = MAX_CHECKPOINT_BATCH): Checkpoint[] {
+    if (!this.backend.inBatch) this.revokedExpiry.clear();
     if (!this.primary || !this.checkpointing) return [];
     const now = this.clock.now();
     const out: Checkpoint[] = [];
     for (const id of this.pendingResets) {
       if (out.length >= limit) return out;
       this.pendingResets.delete(id);
-      if (this.leaseMap.has(id)) out.push({ id, remainingTtl: 0 });
+      // Already reset (e.g. by a reset proposed earlier): nothing to propose.
+      if ((this.leaseMap.get(id)?.remainingTtl ?? 0) > 0) out.push({ id, remainingTtl: 0 });
     }
     while (out.length < limit) {
       const next = this.checkpointQueue.peek();
@@ -429,6 +440,7 @@ export class Lessor {
   }
 
   private forget(lease: Lease): void {
+    if (this.primary) this.revokedExpiry.set(lease.id, lease.expiry);
     this.leaseMap.delete(lease.id);
     for (const k of lease.keys) this.itemMap.delete(k);
     this.expiryQueue.delete(lease.id);
@@ -463,8 +475,9 @@ export class Lessor {
 
   /**
    * (Re)builds memory from the lease bucket and the store's leased keys: at restore, and after
-   * a rolled-back batch. Leases that stay keep their timing; a lease that reappears (its revoke
-   * was rolled back) starts timing afresh, as a promote would start it.
+   * a rolled-back batch. Leases that stay keep their timing, and so does a lease whose revoke
+   * was rolled back; any other lease a primary finds (none, unless the revoke happened before a
+   * tick cleared revokedExpiry) starts timing afresh, as promote would start it.
    */
   private load(): void {
     const old = this.leaseMap;
@@ -498,9 +511,16 @@ export class Lessor {
         lease.expiry = before.expiry;
         if (this.expiryQueue.get(lease.id) === undefined) this.expiryQueue.set(lease.id, lease.expiry);
       } else {
-        this.refresh(lease, 0);
+        const expiry = this.revokedExpiry.get(lease.id);
+        if (expiry !== undefined) {
+          lease.expiry = expiry;
+          this.expiryQueue.set(lease.id, expiry);
+        } else {
+          this.refresh(lease, 0);
+        }
         this.scheduleCheckpoint(lease);
       }
     }
+    this.revokedExpiry.clear();
   }
 }

@@ -177,6 +177,18 @@ describe('leader side', () => {
       assert.throws(() => env.lessor.renew(1n), LeaseNotFoundError);
     }));
 
+  it('a renew just after promote moves the expiry earlier (the extension is gone), and expiry follows', () =>
+    withEnv((env) => {
+      env.grant(1n, 10);
+      env.lessor.promote(1000); // expires at +11 s
+      env.clock.advance(200);
+      env.lessor.renew(1n); // now at +10.2 s
+      env.clock.advance(9999);
+      assert.deepEqual(env.lessor.expired(), []);
+      env.clock.advance(1);
+      assert.deepEqual(env.lessor.expired(), [1n]);
+    }));
+
   it('expired() hands out leases earliest first, and again only after the retry interval', () =>
     withEnv(
       (env) => {

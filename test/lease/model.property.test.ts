@@ -43,12 +43,29 @@ type Op =
   | { op: 'checkpointTick' }
   | { op: 'promote'; extend: number }
   | { op: 'demote' }
-  | { op: 'restart' };
+  | { op: 'restart' }
+  | { op: 'failedBatch'; inner: Inner };
+
+/** Apply-path work inside a batch that then fails: none of it may survive, on disk or in memory. */
+type Inner =
+  | { op: 'grant'; id: bigint; ttl: number }
+  | { op: 'put'; key: string; lease: bigint }
+  | { op: 'del'; key: string }
+  | { op: 'revoke'; id: bigint }
+  | { op: 'checkpoint'; id: bigint; remaining: number };
 
 const id = fc.bigInt({ min: 1n, max: 5n });
 const leaseOrNone = fc.bigInt({ min: 0n, max: 5n });
 const key = fc.constantFrom('a', 'b', 'c', 'd');
+const innerArb: fc.Arbitrary<Inner> = fc.oneof(
+  fc.record({ op: fc.constant('grant' as const), id, ttl: fc.integer({ min: -3, max: 40 }) }),
+  fc.record({ op: fc.constant('put' as const), key, lease: leaseOrNone }),
+  fc.record({ op: fc.constant('del' as const), key }),
+  fc.record({ op: fc.constant('revoke' as const), id }),
+  fc.record({ op: fc.constant('checkpoint' as const), id, remaining: fc.integer({ min: 0, max: 40 }) }),
+);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('failedBatch' as const), inner: innerArb }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('grant' as const), id, ttl: fc.integer({ min: -3, max: 40 }) }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('put' as const), key, lease: leaseOrNone }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('del' as const), key }) },
@@ -151,10 +168,46 @@ async function step(env: LeaseEnv, m: Model, o: Op): Promise<void> {
       m.primary = false;
       for (const l of m.leases.values()) l.expiry = Infinity;
       return;
+    case 'failedBatch': {
+      const abort = new Error('abort');
+      assert.throws(
+        () =>
+          env.backend.batch(() => {
+            try {
+              applyInner(env, o.inner);
+            } catch {
+              // the inner op's own error (lease not found, ...) fails the batch just the same
+            }
+            throw abort;
+          }),
+        (e) => e === abort,
+      );
+      return;
+    }
     case 'restart':
       await env.restart();
       m.primary = false;
       for (const l of m.leases.values()) l.expiry = Infinity;
+      return;
+  }
+}
+
+function applyInner(env: LeaseEnv, o: Inner): void {
+  switch (o.op) {
+    case 'grant':
+      env.grant(o.id, o.ttl);
+      return;
+    case 'put':
+      env.put(o.key, o.lease);
+      return;
+    case 'del':
+      env.del(o.key);
+      return;
+    case 'revoke':
+      env.revoke(o.id);
+      return;
+    case 'checkpoint':
+      env.checkpoint(o.id, o.remaining);
       return;
   }
 }
@@ -200,7 +253,7 @@ function check(env: LeaseEnv, m: Model): void {
 
 it('the lessor agrees with a model of etcd lease semantics over random histories', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 60 }), async (ops) => {
+    fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 80, size: 'max' }), async (ops) => {
       const env = new LeaseEnv({ minTtl: MIN_TTL, checkpointIntervalMs: INTERVAL_MS, revokeRatePerSec: 1e9 });
       try {
         const m = new Model();
