@@ -334,3 +334,25 @@ test('events() replays history from the rows, as txn.end() reported it', async (
     await env.cleanup();
   }
 });
+
+test('large values (overflow pages) survive reopen and range reads', async () => {
+  const env = openEnv();
+  try {
+    const big = Buffer.alloc(300_000);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 0xff;
+    env.backend.batch(() => {
+      const t = env.store.write();
+      t.put(b('big'), big);
+      t.put(b('small'), b('s'));
+      t.end();
+    });
+    put(env, 'big2', 'x'.repeat(70_000));
+    await env.reopen();
+    const got = env.store.range(b('big'), undefined).kvs[0]!;
+    assert.ok(Buffer.from(got.value).equals(big));
+    assert.deepEqual(env.store.range(NUL, NUL, { keysOnly: true }).kvs.map((kv) => s(kv.key)), ['big', 'big2', 'small']);
+    assert.equal(env.store.range(b('big2'), undefined).kvs[0]!.value.length, 70_000);
+  } finally {
+    await env.cleanup();
+  }
+});
