@@ -127,3 +127,73 @@ test('the randomized election timeout comes from the injected source only', () =
   assert.deepEqual(timeouts(5), timeouts(5));
   for (const t of timeouts(5)) assert.ok(t >= 10 && t < 20, `timeout ${t}`);
 });
+
+test('snapshot: a failed send returns the follower to probing, and the snapshot is sent again', () => {
+  const c = Cluster.start([1, 2, 3]);
+  c.campaign(1);
+  c.crash(3);
+  for (let i = 0; i < 5; i++) c.propose(1, `v${i}`);
+  c.stabilize();
+  const l = c.get(1);
+  l.storage.createSnapshot(l.appliedIndex, l.raft.prs.confState(), new Uint8Array([1]));
+  l.storage.compact(l.appliedIndex);
+  c.restart(3);
+  c.dropTypes.add(MessageType.Snap); // the snapshot gets lost on the way...
+  c.tickAll(2);
+  const pr = l.raft.prs.progress.get(3n)!;
+  assert.equal(pr.state, 2, 'waiting in Snapshot state');
+  l.raw.reportSnapshot(3n, false); // ...and the transport says so
+  assert.equal(pr.state, 0, 'back to Probe');
+  c.dropTypes.clear();
+  c.tickAll(3);
+  assert.equal(c.get(3).raft.raftLog.committed, l.raft.raftLog.committed);
+  assert.equal(c.sent.filter((m) => m.type === MessageType.Snap && m.to === 3n).length, 2);
+});
+
+test('leader transfer: abandoned after an election timeout if the transferee never catches up', () => {
+  const c = Cluster.start([1, 2, 3]);
+  c.campaign(1);
+  c.isolate(3);
+  c.propose(1, 'x');
+  c.stabilize();
+  c.get(1).raw.transferLeader(3n);
+  assert.equal(c.get(1).raft.leadTransferee, 3n);
+  assert.equal(c.get(1).raw.tryPropose(new Uint8Array([1])), false, 'proposals wait for the transfer');
+  c.tick(1, 10);
+  assert.equal(c.get(1).raft.leadTransferee, 0n);
+  assert.equal(c.get(1).role, StateRole.Leader);
+  assert.equal(c.get(1).raw.tryPropose(new Uint8Array([1])), true);
+});
+
+test('a learner ignores TimeoutNow: it may never lead', () => {
+  const c = Cluster.start([1, 2], [3]);
+  c.campaign(1);
+  c.get(3).raw.step(message({ type: MessageType.TimeoutNow, from: 1n, to: 3n, term: c.get(1).term }));
+  c.processReady(3n);
+  assert.equal(c.get(3).role, StateRole.Follower);
+  assert.equal(c.get(3).term, c.get(1).term);
+});
+
+test('check-quorum: a leader that hears from no follower steps down after one election timeout', () => {
+  const c = Cluster.start([1, 2, 3], [], { checkQuorum: true });
+  c.campaign(1);
+  c.isolate(1);
+  c.tick(1, 9);
+  assert.equal(c.get(1).role, StateRole.Leader);
+  c.tick(1, 11); // the first check after the followers went silent finds them active from before
+  assert.equal(c.get(1).role, StateRole.Follower);
+});
+
+test('ReadIndex on a new leader waits until it has committed an entry of its term', () => {
+  const c = Cluster.start([1, 2, 3]);
+  c.dropTypes.add(MessageType.App); // the leader cannot commit its empty entry yet
+  c.campaign(1);
+  c.get(1).raw.readIndex(new TextEncoder().encode('early'));
+  c.processReady(1n);
+  c.stabilize();
+  assert.equal(c.get(1).readStates.length, 0);
+  c.dropTypes.clear();
+  c.tickAll(3);
+  assert.equal(c.get(1).readStates.length, 1);
+  assert.equal(c.get(1).readStates[0]!.index, c.get(1).raft.raftLog.committed);
+});
