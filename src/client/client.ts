@@ -13,7 +13,10 @@ import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { ConnectError, createClient, type Client } from '@connectrpc/connect';
 import { createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import {
-  Auth, AuthenticateRequestSchema, AlarmRequestSchema, AlarmRequest_AlarmAction, AlarmResponseSchema, AlarmType, Cluster, CompactionRequestSchema,
+  Auth, AuthenticateRequestSchema, AlarmRequestSchema, Lease, LeaseGrantRequestSchema, LeaseKeepAliveRequestSchema,
+  LeaseLeasesRequestSchema, LeaseRevokeRequestSchema, LeaseTimeToLiveRequestSchema,
+  type LeaseGrantResponse, type LeaseKeepAliveResponse, type LeaseLeasesResponse, type LeaseRevokeResponse,
+  type LeaseTimeToLiveResponse, AlarmRequest_AlarmAction, AlarmResponseSchema, AlarmType, Cluster, CompactionRequestSchema,
   DefragmentRequestSchema, DeleteRangeRequestSchema, HashKVRequestSchema, HashRequestSchema, KV,
   Maintenance, MemberListRequestSchema, PutRequestSchema, RangeRequestSchema, StatusRequestSchema,
   TxnRequestSchema,
@@ -22,7 +25,7 @@ import {
   type RangeResponse, type StatusResponse, type TxnResponse,
 } from '../gen/etcdserverpb/rpc_pb.js';
 import { baseUrl, parseEndpoint, type Endpoint } from './endpoints.js';
-import { canceledError, classify, deadlineError, EtcdError, rpcErrorString } from './errors.js';
+import { canceledError, classify, deadlineError, EtcdError, rpcErrorString, serverError } from './errors.js';
 
 export interface TlsOptions {
   /** PEM CA bundle used to verify the server (etcdctl --cacert). */
@@ -83,6 +86,7 @@ interface Conn {
   readonly maintenance: Client<typeof Maintenance>;
   readonly cluster: Client<typeof Cluster>;
   readonly auth: Client<typeof Auth>;
+  readonly lease: Client<typeof Lease>;
   /** Settles once the first dial finished within the dial timeout. */
   dialed: boolean;
 }
@@ -186,6 +190,62 @@ export class EtcdClient {
     return this.call((c, co) => c.maintenance.alarm(r, co), { ...o, isWrite: true });
   }
 
+  // ---- Lease ----
+  leaseGrant(ttl: bigint, id = 0n, o?: CallOptions): Promise<LeaseGrantResponse> {
+    const r = create(LeaseGrantRequestSchema, { TTL: ttl, ID: id });
+    return this.call((c, co) => c.lease.leaseGrant(r, co), { ...o, isWrite: true });
+  }
+  leaseRevoke(id: bigint, o?: CallOptions): Promise<LeaseRevokeResponse> {
+    const r = create(LeaseRevokeRequestSchema, { ID: id });
+    return this.call((c, co) => c.lease.leaseRevoke(r, co), { ...o, isWrite: true });
+  }
+  leaseTimeToLive(id: bigint, keys: boolean, o?: CallOptions): Promise<LeaseTimeToLiveResponse> {
+    const r = create(LeaseTimeToLiveRequestSchema, { ID: id, keys });
+    return this.call((c, co) => c.lease.leaseTimeToLive(r, co), { ...o, isWrite: false });
+  }
+  leaseLeases(o?: CallOptions): Promise<LeaseLeasesResponse> {
+    const r = create(LeaseLeasesRequestSchema, {});
+    return this.call((c, co) => c.lease.leaseLeases(r, co), { ...o, isWrite: false });
+  }
+
+  /**
+   * One keep-alive round trip on the LeaseKeepAlive stream. A TTL of 0 or less in the answer
+   * means the lease does not exist (any more); clientv3 reports that as ErrLeaseNotFound, and
+   * so do we.
+   */
+  async leaseKeepAliveOnce(id: bigint, o?: CallOptions): Promise<LeaseKeepAliveResponse> {
+    const resp = await this.call(async (c, co) => {
+      for await (const r of c.lease.leaseKeepAlive(oneRequest(create(LeaseKeepAliveRequestSchema, { ID: id })), co)) return r;
+      throw serverError(14, 'lease keep-alive stream ended without an answer');
+    }, { ...o, isWrite: false });
+    if (resp.TTL <= 0n) throw serverError(5, 'etcdserver: requested lease not found');
+    return resp;
+  }
+
+  /**
+   * Keeps a lease alive until it expires, is revoked or `signal` aborts: one keep-alive now,
+   * then every TTL/3 (clientv3's schedule); yields every answer. Ends when the server answers
+   * with a TTL of 0 or less.
+   */
+  async *leaseKeepAlive(id: bigint, signal?: AbortSignal): AsyncGenerator<LeaseKeepAliveResponse> {
+    for (;;) {
+      if (aborted(signal)) return;
+      let resp: LeaseKeepAliveResponse;
+      try {
+        resp = await this.leaseKeepAliveOnce(id, signal !== undefined ? { signal } : {});
+      } catch (e) {
+        if (e instanceof EtcdError && (e.kind === 'canceled' || e.description === 'etcdserver: requested lease not found')) return;
+        throw e;
+      }
+      yield resp;
+      const waitMs = Math.max(500, (Number(resp.TTL) * 1000) / 3);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, waitMs);
+        signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+      });
+    }
+  }
+
   // ---- Cluster ----
   memberList(o?: CallOptions): Promise<MemberListResponse> {
     const r = create(MemberListRequestSchema, {});
@@ -244,6 +304,7 @@ export class EtcdClient {
         maintenance: createClient(Maintenance, transport),
         cluster: createClient(Cluster, transport),
         auth: createClient(Auth, transport),
+        lease: createClient(Lease, transport),
         dialed: false,
       };
       this.conns.set(key, c);
@@ -365,6 +426,10 @@ export class EtcdClient {
       signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
     });
   }
+}
+
+async function* oneRequest<T>(r: T): AsyncGenerator<T> {
+  yield r;
 }
 
 function aborted(signal: AbortSignal | undefined): boolean {

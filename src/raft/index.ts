@@ -11,6 +11,6 @@ export { ProgressTracker } from './tracker.js';
 export { VoteResult, committedIndex, majority, voteResult } from './quorum.js';
 export { applyConfChange } from './confchange.js';
 export { Raft, type RaftConfig, type RaftMutations, CAMPAIGN_TRANSFER } from './raft.js';
-export { RawNode, type Ready, type Status, type ProgressStatus, confChange } from './rawnode.js';
+export { RawNode, type Ready, type Status, type ProgressStatus, confChange, sendableBeforePersist } from './rawnode.js';
 export * from './codec.js';
 export { bootstrapLog, type BootstrapLog } from './bootstrap.js';

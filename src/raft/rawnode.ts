@@ -247,6 +247,15 @@ export class RawNode {
   }
 }
 
+/**
+ * Whether a message of a Ready may be sent before that Ready's writes are durable: only a
+ * leader's appends (see the persistence contract at the top of this file). Use the role
+ * from the RawNode at the time the Ready was taken.
+ */
+export function sendableBeforePersist(m: Message, senderIsLeader: boolean): boolean {
+  return senderIsLeader && m.type === MessageType.App;
+}
+
 /** Convenience: the ConfChange for adding a voter / learner, or removing a member. */
 export function confChange(type: ConfChangeType, nodeId: NodeId, context: Uint8Array = new Uint8Array(0)): ConfChange {
   return { type, nodeId, context };

@@ -24,7 +24,6 @@ export class ServerMetrics {
   readonly grpcHandled: Counter;
   readonly walWriteBytes: Counter;
   readonly leaseExpired: Counter;
-  readonly pendingEvents: Gauge;
   private readonly serverId: Gauge;
   private countKeys: () => number = () => 0;
 
@@ -87,7 +86,6 @@ export class ServerMetrics {
     );
     this.serverId = g('etcd_server_id', 'Server or member ID in hexadecimal format. 1 for \'server_id\' label with current ID.', ['server_id']);
     this.walWriteBytes = c('etcd_disk_wal_write_bytes_total', 'Total number of bytes written in WAL.');
-    this.pendingEvents = g('etcd_debugging_mvcc_pending_events_total', 'Total number of pending events to be sent.');
     this.leaseExpired = c('etcd_server_lease_expired_total', 'The total number of expired leases.');
     // process_resident_memory_bytes and friends: etcdctl check datascale reads them.
     if (opts.defaultMetrics) collectDefaultMetrics({ register: r });

@@ -5,6 +5,7 @@ import { Command, find, type CommandSpec, type RunContext } from './command.js';
 import { alarmCommand, compactionCommand, defragCommand } from './commands/maintenance.js';
 import { delCommand, getCommand, putCommand } from './commands/kv.js';
 import { endpointCommand } from './commands/endpoint.js';
+import { leaseCommand } from './commands/lease.js';
 import { memberCommand } from './commands/member.js';
 import { NOT_IMPLEMENTED } from './commands/not-implemented.js';
 import { txnCommand } from './commands/txn.js';
@@ -33,7 +34,7 @@ export const ROOT: CommandSpec = {
   persistentFlags: GLOBAL_FLAGS,
   children: [
     getCommand, putCommand, delCommand, txnCommand, compactionCommand, alarmCommand, defragCommand,
-    endpointCommand, versionCommand, memberCommand,
+    endpointCommand, versionCommand, memberCommand, leaseCommand,
     { use: 'help [command]', short: 'Help about any command', run: helpRun },
     ...NOT_IMPLEMENTED,
   ],

@@ -18,6 +18,7 @@ import {
   STATE_ROLE_NAMES,
   MemoryStorage,
   decodeConfChange,
+  sendableBeforePersist,
 } from '../../../src/raft/index.js';
 import { Disk } from './disk.js';
 import { decodeAppState, encodeAppState, mixDigest, valueKey } from './statemachine.js';
@@ -163,7 +164,7 @@ export class SimNode {
 
     // A leader may ship its appends while its own fsync runs (etcd does); nothing else may leave yet.
     const leaderNow = raw.raft.state === StateRole.Leader;
-    const isEarly = (m: Message): boolean => this.params.sendBeforeFsync || (leaderNow && m.type === MessageType.App);
+    const isEarly = (m: Message): boolean => this.params.sendBeforeFsync || sendableBeforePersist(m, leaderNow);
     for (const m of rd.messages) if (isEarly(m)) env.send(m);
 
     // 2. Crash before fsync: the disk keeps at most a torn prefix of the new entries.

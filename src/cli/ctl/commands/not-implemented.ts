@@ -33,13 +33,6 @@ export const NOT_IMPLEMENTED: CommandSpec[] = [
 See each sub-command's help for details on how to use the generated script.
 `),
   notImplemented('elect <election-name> [proposal]', 'Observes and participates in leader election'),
-  notImplemented('lease <subcommand>', 'Lease related commands', [
-    notImplemented('grant <ttl>', 'Creates leases'),
-    notImplemented('keep-alive [options] <leaseID>', 'Keeps leases alive (renew)'),
-    notImplemented('list', 'List all active leases'),
-    notImplemented('revoke <leaseID>', 'Revokes leases'),
-    notImplemented('timetolive <leaseID> [options]', 'Get lease information'),
-  ]),
   notImplemented('lock <lockname> [exec-command arg1 arg2 ...]', 'Acquires a named lock'),
   notImplemented('make-mirror [options] <destination>', 'Makes a mirror at the destination etcd cluster'),
   notImplemented('migrate', 'Migrates keys in a v2 store to a mvcc store'),

@@ -2,6 +2,8 @@
 // spacing, %q for strings and keys).
 import {
   AlarmType,
+  type LeaseGrantResponse, type LeaseKeepAliveResponse, type LeaseLeasesResponse, type LeaseRevokeResponse,
+  type LeaseTimeToLiveResponse,
   type AlarmResponse, type DeleteRangeResponse, type MemberListResponse, type PutResponse,
   type RangeResponse, type ResponseHeader, type TxnResponse,
 } from '../../../gen/etcdserverpb/rpc_pb.js';
@@ -122,5 +124,34 @@ export class FieldsPrinter implements Printer {
       this.w(`"AlarmType" : ${AlarmType[a.alarm] ?? String(a.alarm)}`);
       this.w('');
     }
+  }
+
+  grant(r: LeaseGrantResponse): void {
+    this.hdr(r.header);
+    this.w(`"ID" : ${r.ID}`);
+    this.w(`"TTL" : ${r.TTL}`);
+  }
+
+  revoke(_id: bigint, r: LeaseRevokeResponse): void {
+    this.hdr(r.header);
+  }
+
+  keepAlive(r: LeaseKeepAliveResponse): void {
+    this.hdr(r.header);
+    this.w(`"ID" : ${r.ID}`);
+    this.w(`"TTL" : ${r.TTL}`);
+  }
+
+  timeToLive(r: LeaseTimeToLiveResponse): void {
+    this.hdr(r.header);
+    this.w(`"ID" : ${r.ID}`);
+    this.w(`"TTL" : ${r.TTL}`);
+    this.w(`"GrantedTTL" : ${r.grantedTTL}`);
+    for (const k of r.keys) this.w(`"Key" : ${goQuote(k)}`);
+  }
+
+  leases(r: LeaseLeasesResponse): void {
+    this.hdr(r.header);
+    for (const l of r.leases) this.w(`"ID" : ${l.ID}`);
   }
 }

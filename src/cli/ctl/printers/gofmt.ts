@@ -7,9 +7,10 @@ export function hexId(v: bigint): string {
   return v.toString(16);
 }
 
-/** fmt "%016x" (lease ids). */
+/** fmt "%016x" of an int64 (lease ids): zero-padded to 16, a '-' sign counting in the width. */
 export function hexId16(v: bigint): string {
-  return BigInt.asUintN(64, v).toString(16).padStart(16, '0');
+  if (v < 0n) return '-' + (-v).toString(16).padStart(15, '0');
+  return v.toString(16).padStart(16, '0');
 }
 
 const SIZES = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];

@@ -2,6 +2,7 @@
 // their json tags, zero values omitted (omitempty), []byte as base64, enums as numbers and
 // 64-bit integers as bare numbers (bigint here, so ids above 2^53 stay exact).
 import type {
+  LeaseGrantResponse, LeaseKeepAliveResponse, LeaseLeasesResponse, LeaseRevokeResponse, LeaseTimeToLiveResponse,
   AlarmResponse, DeleteRangeResponse, HashKVResponse, Member, MemberListResponse, PutResponse,
   RangeResponse, ResponseHeader, ResponseOp, StatusResponse, TxnResponse,
 } from '../../../gen/etcdserverpb/rpc_pb.js';
@@ -115,6 +116,34 @@ export function alarmResponse(r: AlarmResponse): string {
   ]);
 }
 
+/**
+ * clientv3's lease responses embed *pb.ResponseHeader: Go's encoder lifts its fields to the top
+ * level (none when the header is nil), and their own fields have no omitempty.
+ */
+function flatHeader(h: ResponseHeader | undefined): Field[] {
+  if (h === undefined) return [];
+  return [['cluster_id', num(h.clusterId)], ['member_id', num(h.memberId)], ['revision', num(h.revision)], ['raft_term', num(h.raftTerm)]];
+}
+
+const nullableArr = <T>(v: T[], f: (x: T) => string): string => (v.length === 0 ? 'null' : `[${v.map(f).join(',')}]`);
+
+export function leaseGrant(r: LeaseGrantResponse): string {
+  return obj([...flatHeader(r.header), ['ID', r.ID.toString()], ['TTL', r.TTL.toString()], ['Error', str(r.error)]]);
+}
+export function leaseKeepAlive(r: LeaseKeepAliveResponse): string {
+  return obj([...flatHeader(r.header), ['ID', r.ID.toString()], ['TTL', r.TTL.toString()]]);
+}
+export function leaseTimeToLive(r: LeaseTimeToLiveResponse): string {
+  return obj([
+    ...flatHeader(r.header), ['id', r.ID.toString()], ['ttl', r.TTL.toString()], ['granted-ttl', r.grantedTTL.toString()],
+    ['keys', nullableArr(r.keys, (k) => str(Buffer.from(k).toString('base64')))],
+  ]);
+}
+export function leaseLeases(r: LeaseLeasesResponse): string {
+  // clientv3 always allocates the slice: an empty list is [], not null.
+  return obj([...flatHeader(r.header), ['leases', `[${r.leases.map((l) => obj([['id', l.ID.toString()]])).join(',')}]`]]);
+}
+
 export class JsonPrinter implements Printer {
   constructor(private readonly out: Output) {}
   private line(s: string): void {
@@ -126,6 +155,11 @@ export class JsonPrinter implements Printer {
   txn(r: TxnResponse): void { this.line(txnResponse(r)); }
   memberList(r: MemberListResponse): void { this.line(memberListResponse(r)); }
   alarm(r: AlarmResponse): void { this.line(alarmResponse(r)); }
+  grant(r: LeaseGrantResponse): void { this.line(leaseGrant(r)); }
+  revoke(_id: bigint, r: LeaseRevokeResponse): void { this.line(obj([['header', ptr(r.header, header)]])); }
+  keepAlive(r: LeaseKeepAliveResponse): void { this.line(leaseKeepAlive(r)); }
+  timeToLive(r: LeaseTimeToLiveResponse): void { this.line(leaseTimeToLive(r)); }
+  leases(r: LeaseLeasesResponse): void { this.line(leaseLeases(r)); }
   endpointHealth(hs: EpHealth[]): void {
     // epHealth's tags: endpoint, health and took always present, error omitempty.
     this.line(`[${hs.map((h) => obj([['endpoint', str(h.ep)], ['health', h.health ? 'true' : 'false'], ['took', str(h.took)], ['error', text(h.error)]])).join(',')}]`);

@@ -1,7 +1,8 @@
 // The printer interface: one method per kind of result etcdctl prints, one implementation per
 // --write-out format (simple, json, fields, table, protobuf), as in etcdctl's printer*.go.
 import type {
-  AlarmResponse, DeleteRangeResponse, HashKVResponse, MemberListResponse, PutResponse,
+  AlarmResponse, DeleteRangeResponse, HashKVResponse, LeaseGrantResponse, LeaseKeepAliveResponse,
+  LeaseLeasesResponse, LeaseRevokeResponse, LeaseTimeToLiveResponse, MemberListResponse, PutResponse,
   RangeResponse, StatusResponse, TxnResponse,
 } from '../../../gen/etcdserverpb/rpc_pb.js';
 import { ExitBadFeature, exitWithError } from '../exit.js';
@@ -34,6 +35,11 @@ export interface Printer {
   endpointStatus(ss: EpStatus[]): void;
   endpointHashKV(hs: EpHashKV[]): void;
   alarm(r: AlarmResponse): void;
+  grant(r: LeaseGrantResponse): void;
+  revoke(id: bigint, r: LeaseRevokeResponse): void;
+  keepAlive(r: LeaseKeepAliveResponse): void;
+  timeToLive(r: LeaseTimeToLiveResponse, keys: boolean): void;
+  leases(r: LeaseLeasesResponse): void;
 }
 
 /** What a format cannot print ends the command with ExitBadFeature, after the RPC ran (as in etcdctl). */

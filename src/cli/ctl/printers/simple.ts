@@ -1,12 +1,14 @@
 // -w simple (the default): etcdctl's printer_simple.go. Keys and values are written as raw bytes.
 import {
   AlarmType,
+  type LeaseGrantResponse, type LeaseKeepAliveResponse, type LeaseLeasesResponse,
+  type LeaseTimeToLiveResponse,
   type AlarmResponse, type DeleteRangeResponse, type MemberListResponse, type PutResponse,
   type RangeResponse, type TxnResponse,
 } from '../../../gen/etcdserverpb/rpc_pb.js';
 import type { KeyValue } from '../../../gen/mvccpb/kv_pb.js';
 import type { Output } from '../io.js';
-import { hexEscape } from './gofmt.js';
+import { hexEscape, hexId16 } from './gofmt.js';
 import type { EpHashKV, EpHealth, EpStatus, Printer } from './printer.js';
 import { endpointStatusRows, hashKVRows, memberListRows } from './rows.js';
 
@@ -85,5 +87,39 @@ export class SimplePrinter implements Printer {
       if (a.alarm !== AlarmType.NONE) s += `alarm:${AlarmType[a.alarm] ?? String(a.alarm)} `;
       this.out.write(s + '\n');
     }
+  }
+
+  grant(r: LeaseGrantResponse): void {
+    this.out.write(`lease ${hexId16(r.ID)} granted with TTL(${r.TTL}s)\n`);
+  }
+
+  revoke(id: bigint): void {
+    this.out.write(`lease ${hexId16(id)} revoked\n`);
+  }
+
+  keepAlive(r: LeaseKeepAliveResponse): void {
+    this.out.write(`lease ${hexId16(r.ID)} keepalived with TTL(${r.TTL})\n`);
+  }
+
+  timeToLive(r: LeaseTimeToLiveResponse, keys: boolean): void {
+    if (r.grantedTTL === 0n && r.TTL === -1n) {
+      this.out.write(`lease ${hexId16(r.ID)} already expired\n`);
+      return;
+    }
+    const txt = `lease ${hexId16(r.ID)} granted with TTL(${r.grantedTTL}s), remaining(${r.TTL}s)`;
+    // Go's %v of a []string: [a b c]; keys are raw bytes.
+    const parts: Uint8Array[] = [Buffer.from(txt)];
+    if (keys) {
+      parts.push(Buffer.from(', attached keys(['));
+      r.keys.forEach((k, i) => { if (i > 0) parts.push(Buffer.from(' ')); parts.push(k); });
+      parts.push(Buffer.from('])'));
+    }
+    parts.push(Buffer.from('\n'));
+    for (const p of parts) this.out.write(p);
+  }
+
+  leases(r: LeaseLeasesResponse): void {
+    this.out.write(`found ${r.leases.length} leases\n`);
+    for (const l of r.leases) this.out.write(`${hexId16(l.ID)}\n`);
   }
 }

@@ -105,6 +105,11 @@ export class TablePrinter implements Printer {
   put(): void { unsupported('table'); }
   txn(): void { unsupported('table'); }
   alarm(): void { unsupported('table'); }
+  grant(): void { unsupported('table'); }
+  revoke(): void { unsupported('table'); }
+  keepAlive(): void { unsupported('table'); }
+  timeToLive(): void { unsupported('table'); }
+  leases(): void { unsupported('table'); }
   memberList(r: MemberListResponse): void { this.out.write(renderTable(MEMBER_LIST_HEADER, memberListRows(r))); }
   endpointHealth(hs: EpHealth[]): void { this.out.write(renderTable(ENDPOINT_HEALTH_HEADER, endpointHealthRows(hs))); }
   endpointStatus(ss: EpStatus[]): void { this.out.write(renderTable(ENDPOINT_STATUS_HEADER, endpointStatusRows(ss))); }
