@@ -8,7 +8,6 @@ import {
   type Entry,
   EntryType,
   type Message,
-  MessageType,
   type NodeId,
   type RaftMutations,
   RawNode,
