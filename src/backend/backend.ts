@@ -14,7 +14,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSy
 import { join } from 'node:path';
 import { open, type Database, type DatabaseOptions, type RootDatabase } from 'lmdb';
 import { BUCKETS, META_CONSISTENT_INDEX, META_TERM, type Bucket } from './buckets.js';
-import { crc32cUpdate } from './crc32c.js';
+import { crc32cUpdate, crc32cUpdateRange } from './crc32c.js';
 import { readUint64BE, uint64BE } from './uint64.js';
 
 export interface BackendOptions {
@@ -330,11 +330,15 @@ export class Backend {
     for (const name of names) {
       h = crc32cUpdate(h, Buffer.from(name, 'latin1'));
       const skip = ignore.filter((i) => i.bucket === name).map((i) => Buffer.from(i.key));
-      for (const { key, value } of this.range(name)) {
-        if (skip.length > 0 && skip.some((s) => s.equals(key))) continue;
-        h = crc32cUpdate(h, key);
-        h = crc32cUpdate(h, value);
-      }
+      let counts = true;
+      const readKey = (buf: Uint8Array, s: number, e: number): undefined => {
+        counts = !skip.some((k) => k.length === e - s && k.equals(buf.subarray(s, e)));
+        if (counts) h = crc32cUpdateRange(h, buf, s, e);
+        return undefined;
+      };
+      this.scan(name, undefined, undefined, readKey, (_k, value) => {
+        if (counts) h = crc32cUpdate(h, value);
+      });
     }
     return h;
   }

@@ -26,13 +26,18 @@ const TABLES: Uint32Array[] = (() => {
 
 /** Continues a CRC-32C over `data`; pass 0 to start. Returns an unsigned 32-bit value. */
 export function crc32cUpdate(crc: number, data: Uint8Array): number {
+  return crc32cUpdateRange(crc, data, 0, data.length);
+}
+
+/** crc32cUpdate over data[start, end), without making a view of it. */
+export function crc32cUpdateRange(crc: number, data: Uint8Array, start: number, end: number): number {
   const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES as [
     Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array,
   ];
   let c = ~crc >>> 0;
-  let i = 0;
-  const n = data.length;
-  const end8 = n - (n % 8);
+  let i = start;
+  const n = end;
+  const end8 = n - ((n - start) % 8);
   while (i < end8) {
     const a = (c ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24))) >>> 0;
     c =

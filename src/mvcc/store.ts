@@ -194,7 +194,8 @@ export class MvccStore implements TxnHost {
     if (rev > 0 && rev <= compactRev) throw new ErrCompacted();
     if (rev > 0 && rev > currentRev) throw new ErrFutureRev();
     const at = rev > 0 ? rev : currentRev;
-    const keep = this.index.keep(at);
+    // Only rows at or below the compact revision consult `keep`; never compacted, none do.
+    const keep = compactRev >= 1 ? this.index.keep(at) : new Set<string>();
     return { hash: hashKeyBucket(this.backend, at, compactRev, keep), hashRevision: at, compactRevision: compactRev, currentRevision: currentRev };
   }
 

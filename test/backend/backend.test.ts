@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Backend } from '../../src/backend/backend.js';
 import { BUCKETS } from '../../src/backend/buckets.js';
-import { crc32c, crc32cUpdate } from '../../src/backend/crc32c.js';
+import { crc32c, crc32cUpdate, crc32cUpdateRange } from '../../src/backend/crc32c.js';
 import { tempDir } from '../mvcc/helpers.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
@@ -30,6 +30,9 @@ test('crc32c matches the Castagnoli check value and chains', () => {
   const data = Buffer.alloc(1000);
   for (let i = 0; i < data.length; i++) data[i] = (i * 31) & 0xff;
   assert.equal(crc32cUpdate(crc32cUpdate(0, data.subarray(0, 333)), data.subarray(333)), crc32c(data));
+  for (const [s, e] of [[333, 1000], [1, 8], [5, 6], [7, 7], [0, 999]] as const) {
+    assert.equal(crc32cUpdateRange(0, data, s, e), crc32c(data.subarray(s, e)), `range ${s}..${e}`);
+  }
 });
 
 test(
