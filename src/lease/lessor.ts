@@ -253,6 +253,46 @@ export class Lessor {
     if (remaining > 0 && this.remainingSeconds(lease) > remaining + 1) this.pendingResets.add(id);
   }
 
+  /**
+   * The apply loop's hook for a put of `key` carrying `lease` (0n = none; for ignore_lease pass
+   * leaseOf(key)): moves the key's attachment, as etcd's mvcc put detaches the old lease and
+   * attaches the new. Returns the previous lease (0n if none). An unknown lease throws
+   * LeaseNotFoundError before anything changes; etcd's applier checks this before writing, so
+   * call it (or lookup) before the mvcc put.
+   */
+  keyPut(key: Uint8Array, lease: bigint): bigint {
+    const k = latin1(key);
+    const prev = this.itemMap.get(k) ?? 0n;
+    if (lease !== 0n) {
+      const next = this.leaseMap.get(lease);
+      if (next === undefined) throw new LeaseNotFoundError();
+      if (prev !== lease) this.leaseMap.get(prev)?.keys.delete(k);
+      next.keys.add(k);
+      this.itemMap.set(k, lease);
+    } else if (prev !== 0n) {
+      this.leaseMap.get(prev)?.keys.delete(k);
+      this.itemMap.delete(k);
+    }
+    return prev;
+  }
+
+  /**
+   * The apply loop's hook for a DeleteRange with etcd's key/range_end rules (empty range_end:
+   * the one key; "\0": every key >= key): detaches every leased key in it and returns how many.
+   * Every attached key is live, so the leased keys in the span are exactly the deleted leased
+   * keys. One key costs a lookup; a range costs a pass over the attached keys.
+   */
+  keysDeleted(key: Uint8Array, rangeEnd?: Uint8Array): number {
+    if (this.itemMap.size === 0) return 0;
+    const from = latin1(key);
+    if (rangeEnd === undefined || rangeEnd.length === 0) return this.detachKey(from) ? 1 : 0;
+    const to = rangeEnd.length === 1 && rangeEnd[0] === 0 ? undefined : latin1(rangeEnd);
+    const doomed: string[] = [];
+    for (const k of this.itemMap.keys()) if (k >= from && (to === undefined || k < to)) doomed.push(k);
+    for (const k of doomed) this.detachKey(k);
+    return doomed.length;
+  }
+
   // ---------------------------------------------------------------- leader side
 
   get isPrimary(): boolean {
@@ -437,6 +477,14 @@ export class Lessor {
     if (startTtl(lease) * 1000 > this.checkpointIntervalMs) {
       this.checkpointQueue.set(lease.id, this.clock.now() + this.checkpointIntervalMs);
     }
+  }
+
+  private detachKey(k: string): boolean {
+    const id = this.itemMap.get(k);
+    if (id === undefined) return false;
+    this.itemMap.delete(k);
+    this.leaseMap.get(id)?.keys.delete(k);
+    return true;
   }
 
   private forget(lease: Lease): void {

@@ -31,24 +31,22 @@ export class LeaseEnv {
     return this.backend.batch(() => this.lessor.grant(id, ttl).ttl);
   }
 
-  /** A put of key with a lease (0n = none), detaching it from its previous lease as mvcc's put does. */
+  /** A put of key with a lease (0n = none), as the apply loop does it. */
   put(key: string, lease: bigint): void {
     this.backend.batch(() => {
-      const prev = this.lessor.leaseOf(b(key));
-      if (lease !== 0n) this.lessor.attach(lease, b(key)); // throws before anything is written
-      if (prev !== 0n && prev !== lease) this.lessor.detach(prev, b(key));
+      this.lessor.keyPut(b(key), lease); // throws before anything is written
       const txn = this.store.write();
       txn.put(b(key), b('v'), lease);
       txn.end();
     });
   }
 
-  del(key: string): void {
+  /** A DeleteRange (etcd's rules: end undefined = one key, '\0' = from key on). */
+  del(key: string, end?: string): void {
     this.backend.batch(() => {
-      const prev = this.lessor.leaseOf(b(key));
-      if (prev !== 0n) this.lessor.detach(prev, b(key));
+      this.lessor.keysDeleted(b(key), end === undefined ? undefined : b(end));
       const txn = this.store.write();
-      txn.deleteRange(b(key), undefined);
+      txn.deleteRange(b(key), end === undefined ? undefined : b(end));
       txn.end();
     });
   }

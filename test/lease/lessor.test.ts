@@ -100,6 +100,37 @@ describe('revoke, attach, detach', () => {
       assert.deepEqual(env.keys(), ['b']);
     }));
 
+  it('keyPut moves, keeps or drops a key’s lease and refuses an unknown one without changing anything', () =>
+    withEnv((env) => {
+      env.grant(1n, 60);
+      env.grant(2n, 60);
+      env.backend.batch(() => {
+        assert.equal(env.lessor.keyPut(b('k'), 1n), 0n);
+        assert.equal(env.lessor.keyPut(b('k'), 1n), 1n);
+        assert.equal(env.lessor.keyPut(b('k'), 2n), 1n);
+        assert.throws(() => env.lessor.keyPut(b('k'), 3n), LeaseNotFoundError);
+      });
+      assert.equal(env.lessor.leaseOf(b('k')), 2n);
+      assert.equal(env.lessor.lookup(1n)?.keyCount, 0);
+      env.backend.batch(() => assert.equal(env.lessor.keyPut(b('k'), 0n), 2n));
+      assert.equal(env.lessor.leaseOf(b('k')), 0n);
+      assert.equal(env.lessor.lookup(2n)?.keyCount, 0);
+    }));
+
+  it('keysDeleted follows etcd range rules: one key, [key, end), and from key on', () =>
+    withEnv((env) => {
+      env.grant(1n, 60);
+      for (const k of ['a', 'b', 'ba', 'c', 'd', '\xff']) env.put(k, 1n);
+      env.put('bb', 0n);
+      env.del('a');
+      assert.equal(env.lessor.leaseOf(b('a')), 0n);
+      env.del('b', 'c'); // b, ba (bb has no lease)
+      assert.equal(env.lessor.lookup(1n)?.keyCount, 3);
+      env.backend.batch(() => assert.equal(env.lessor.keysDeleted(b('c'), b('\0')), 3));
+      assert.equal(env.lessor.lookup(1n)?.keyCount, 0);
+      env.backend.batch(() => assert.equal(env.lessor.keysDeleted(b('zzz')), 0));
+    }));
+
   it('attach moves a key from another lease; detach of nothing is false, not an error', () =>
     withEnv((env) => {
       env.grant(1n, 60);

@@ -35,7 +35,7 @@ class Model {
 type Op =
   | { op: 'grant'; id: bigint; ttl: number }
   | { op: 'put'; key: string; lease: bigint }
-  | { op: 'del'; key: string }
+  | { op: 'del'; key: string; end: string | null }
   | { op: 'revoke'; id: bigint }
   | { op: 'renew'; id: bigint }
   | { op: 'advance'; ms: number }
@@ -50,17 +50,19 @@ type Op =
 type Inner =
   | { op: 'grant'; id: bigint; ttl: number }
   | { op: 'put'; key: string; lease: bigint }
-  | { op: 'del'; key: string }
+  | { op: 'del'; key: string; end: string | null }
   | { op: 'revoke'; id: bigint }
   | { op: 'checkpoint'; id: bigint; remaining: number };
 
 const id = fc.bigInt({ min: 1n, max: 5n });
 const leaseOrNone = fc.bigInt({ min: 0n, max: 5n });
 const key = fc.constantFrom('a', 'b', 'c', 'd');
+/** A DeleteRange's range_end: none (one key), a bound, or "\0" (every key from `key` on). */
+const end = fc.option(fc.constantFrom('b', 'c', 'e', '\0'));
 const innerArb: fc.Arbitrary<Inner> = fc.oneof(
   fc.record({ op: fc.constant('grant' as const), id, ttl: fc.integer({ min: -3, max: 40 }) }),
   fc.record({ op: fc.constant('put' as const), key, lease: leaseOrNone }),
-  fc.record({ op: fc.constant('del' as const), key }),
+  fc.record({ op: fc.constant('del' as const), key, end }),
   fc.record({ op: fc.constant('revoke' as const), id }),
   fc.record({ op: fc.constant('checkpoint' as const), id, remaining: fc.integer({ min: 0, max: 40 }) }),
 );
@@ -68,7 +70,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('failedBatch' as const), inner: innerArb }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('grant' as const), id, ttl: fc.integer({ min: -3, max: 40 }) }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('put' as const), key, lease: leaseOrNone }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('del' as const), key }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('del' as const), key, end }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('revoke' as const), id }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('renew' as const), id }) },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 15_000 }) }) },
@@ -103,8 +105,8 @@ async function step(env: LeaseEnv, m: Model, o: Op): Promise<void> {
       else m.keys.set(o.key, o.lease);
       return;
     case 'del':
-      env.del(o.key);
-      m.keys.delete(o.key);
+      env.del(o.key, o.end ?? undefined);
+      for (const k of [...m.keys.keys()]) if (inSpan(k, o.key, o.end)) m.keys.delete(k);
       return;
     case 'revoke':
       if (!m.leases.has(o.id)) {
@@ -201,7 +203,7 @@ function applyInner(env: LeaseEnv, o: Inner): void {
       env.put(o.key, o.lease);
       return;
     case 'del':
-      env.del(o.key);
+      env.del(o.key, o.end ?? undefined);
       return;
     case 'revoke':
       env.revoke(o.id);
@@ -210,6 +212,11 @@ function applyInner(env: LeaseEnv, o: Inner): void {
       env.checkpoint(o.id, o.remaining);
       return;
   }
+}
+
+function inSpan(k: string, key: string, end: string | null): boolean {
+  if (end === null) return k === key;
+  return k >= key && (end === '\0' || k < end);
 }
 
 function revokeInModel(m: Model, i: bigint): void {
