@@ -149,6 +149,13 @@ describe('single member API', () => {
     const many = Array.from({ length: 129 }, (_, i) => ({ request: { case: 'requestPut' as const, value: { key: b(`m${i}`), value: b('v') } } }));
     await rejects(kv.txn({ success: many }), Code.InvalidArgument, 'etcdserver: too many operations in txn request');
     await rejects(kv.put({ key: b('big'), value: new Uint8Array(1.6 * 1024 * 1024) }), Code.InvalidArgument, 'etcdserver: request is too large');
+    // Past --max-request-bytes + 512 KiB the gRPC layer itself refuses the message, as in etcd.
+    await assert.rejects(kv.put({ key: b('huge'), value: new Uint8Array(3 * 1024 * 1024) }), (e: unknown) => {
+      assert.ok(e instanceof ConnectError);
+      assert.equal(e.code, Code.ResourceExhausted);
+      return true;
+    });
+    assert.equal((await kv.range({ key: b('huge') })).count, 0n, 'nothing of it was stored');
   });
 
   test('compaction: compacted and future revisions; physical waits', async () => {
