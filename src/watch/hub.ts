@@ -154,33 +154,49 @@ export class WatchHub {
   notify(events: readonly Event[], rev: number): void {
     if (rev > this.seenRev) this.seenRev = rev;
     if (events.length === 0 || this.synced.size === 0) return;
-    const batches = new Map<Watcher, Event[]>();
-    for (const ev of events) {
-      if (ev.kv === undefined) continue;
-      this.synced.forEachMatch(keyString(ev.kv.key), (w) => {
-        if (rev < w.minRev) return; // a watcher created with a future start revision
-        const b = batches.get(w);
-        if (b === undefined) batches.set(w, [ev]);
-        else b.push(ev);
-      });
-    }
     let victims = false;
-    for (const [w, evs] of batches) {
-      // A sink may react to a delivery by cancelling other watchers of this batch.
-      if (w.state !== 'synced') continue;
-      const out = this.shaper.shape(evs, w.filters);
-      // etcd sends nothing when the filters removed every event.
-      if (out.length === 0 || w.sink.deliver(w, out, rev)) {
-        w.minRev = rev + 1;
-        continue;
+    if (events.length === 1) {
+      // The common case (a put or a one-key delete): no per-watcher batching needed. Matches are
+      // collected first because a delivery may move its watcher out of the index.
+      const ev = events[0]!;
+      if (ev.kv === undefined) return;
+      const targets: Watcher[] = [];
+      this.synced.forEachMatch(keyString(ev.kv.key), (w) => {
+        if (rev >= w.minRev) targets.push(w); // else: created with a future start revision
+      });
+      const evs = [ev];
+      for (const w of targets) if (!this.push(w, evs, rev)) victims = true;
+    } else {
+      const batches = new Map<Watcher, Event[]>();
+      for (const ev of events) {
+        if (ev.kv === undefined) continue;
+        this.synced.forEachMatch(keyString(ev.kv.key), (w) => {
+          if (rev < w.minRev) return;
+          const b = batches.get(w);
+          if (b === undefined) batches.set(w, [ev]);
+          else b.push(ev);
+        });
       }
-      w.minRev = rev;
-      this.synced.delete(w);
-      w.state = 'victim';
-      this.victims.add(w);
-      victims = true;
+      for (const [w, evs] of batches) if (!this.push(w, evs, rev)) victims = true;
     }
     if (victims) this.scheduleTick();
+  }
+
+  /** Hands a synced watcher its events of revision rev; false if it became a victim. */
+  private push(w: Watcher, evs: Event[], rev: number): boolean {
+    // A sink may react to a delivery by cancelling other watchers of this notification.
+    if (w.state !== 'synced') return true;
+    const out = this.shaper.shape(evs, w.filters);
+    // etcd sends nothing when the filters removed every event.
+    if (out.length === 0 || w.sink.deliver(w, out, rev)) {
+      w.minRev = rev + 1;
+      return true;
+    }
+    w.minRev = rev;
+    this.synced.delete(w);
+    w.state = 'victim';
+    this.victims.add(w);
+    return false;
   }
 
   /**

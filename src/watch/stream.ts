@@ -10,10 +10,8 @@
 // up from history later: memory per stream stays bounded and writers never wait. Control
 // responses are always queued (they are bounded by the requests the client sends).
 
-import { create } from '@bufbuild/protobuf';
 import {
   WatchCreateRequest_FilterType,
-  WatchResponseSchema,
   type ResponseHeader,
   type WatchCreateRequest,
   type WatchRequest,
@@ -270,9 +268,34 @@ export class WatchStream implements WatchSink {
 
   // ---- the ordered queue ----
 
+  /**
+   * A response as a plain protobuf-es message literal: with 10,000 watchers one write makes
+   * 10,000 responses, and create(Schema, ...) measured at over half of that cost. Consecutive
+   * responses of one revision share a header object (headers are never mutated).
+   */
   private response(rev: number, fields: Partial<Omit<WatchResponse, '$typeName' | 'header'>>): WatchResponse {
-    const header = { ...this.opts.header(), revision: BigInt(rev) };
-    return create(WatchResponseSchema, { ...fields, header });
+    return {
+      $typeName: 'etcdserverpb.WatchResponse',
+      header: this.headerAt(rev),
+      watchId: fields.watchId ?? 0n,
+      created: fields.created ?? false,
+      canceled: fields.canceled ?? false,
+      compactRevision: fields.compactRevision ?? 0n,
+      cancelReason: fields.cancelReason ?? '',
+      fragment: fields.fragment ?? false,
+      events: fields.events ?? [],
+    };
+  }
+
+  private lastHeader: { base: ResponseHeader; rev: number; header: ResponseHeader } | undefined;
+
+  private headerAt(rev: number): ResponseHeader {
+    const base = this.opts.header();
+    const last = this.lastHeader;
+    if (last !== undefined && last.base === base && last.rev === rev) return last.header;
+    const header: ResponseHeader = { ...base, revision: BigInt(rev) };
+    this.lastHeader = { base, rev, header };
+    return header;
   }
 
   private push(resp: WatchResponse): void {
