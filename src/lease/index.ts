@@ -10,6 +10,7 @@ export {
   type Checkpoint,
   type KeyLeaseSource,
   type LeaseInfo,
+  type LeaseMetrics,
   type LessorOptions,
   type TimeToLive,
 } from './lessor.js';

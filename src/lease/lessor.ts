@@ -64,7 +64,23 @@ export interface LessorOptions {
   checkpointIntervalMs?: number;
   revokeRatePerSec?: number;
   expiredRetryMs?: number;
+  /** Receives what etcd counts in its etcd_debugging_lease_* metrics; the server exports it. */
+  metrics?: LeaseMetrics;
 }
+
+/**
+ * etcd's lease metrics as events: granted → etcd_debugging_lease_granted_total and the
+ * etcd_debugging_lease_ttl_total histogram (buckets 1 s × 2^0..23), revoked →
+ * etcd_debugging_lease_revoked_total (every member), renewed → etcd_debugging_lease_renewed_total
+ * (the leader). The lessor stays free of any metrics library.
+ */
+export interface LeaseMetrics {
+  granted(ttl: number): void;
+  revoked(): void;
+  renewed(): void;
+}
+
+const NO_METRICS: LeaseMetrics = { granted: () => undefined, revoked: () => undefined, renewed: () => undefined };
 
 /** What the store provides after opening: the live keys that carry a lease. */
 export interface KeyLeaseSource {
@@ -141,6 +157,7 @@ export class Lessor {
   private readonly revokeRate: number;
   private readonly expiredRetryMs: number;
   private readonly unhookRollback: () => void;
+  private readonly metrics: LeaseMetrics;
 
   private constructor(
     private readonly backend: Backend,
@@ -153,6 +170,7 @@ export class Lessor {
     this.checkpointIntervalMs = opts.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
     this.revokeRate = opts.revokeRatePerSec ?? DEFAULT_REVOKE_RATE;
     this.expiredRetryMs = opts.expiredRetryMs ?? DEFAULT_EXPIRED_RETRY_MS;
+    this.metrics = opts.metrics ?? NO_METRICS;
     this.revokeBudget = new TokenBucket(clock, this.revokeRate, Math.max(1, Math.floor(this.revokeRate / 2)));
     // A failed batch leaves the lease bucket as it was; memory must follow. The store, opened
     // (and hooked) before us, has rebuilt its key->lease map by the time this hook runs.
@@ -195,6 +213,7 @@ export class Lessor {
       this.refresh(lease, 0);
       this.scheduleCheckpoint(lease);
     }
+    this.metrics.granted(granted);
     return { id, ttl: granted };
   }
 
@@ -208,6 +227,7 @@ export class Lessor {
     if (lease === undefined) throw new LeaseNotFoundError();
     this.backend.delete('lease', leaseKey(id));
     this.forget(lease);
+    this.metrics.revoked();
     return [...lease.keys].sort(byByteOrder).map(bytes);
   }
 
@@ -346,6 +366,7 @@ export class Lessor {
     // unless this renew moved the expiry earlier (possible right after promote's extension).
     const queued = this.expiryQueue.get(id);
     if (queued === undefined || lease.expiry < queued) this.expiryQueue.set(id, lease.expiry);
+    this.metrics.renewed();
     return lease.ttl;
   }
 

@@ -317,6 +317,23 @@ describe('leader side', () => {
       assert.deepEqual(env.lessor.leases(), [3n, 2n, 1n]);
     }));
 
+  it('reports grants (with TTL), revokes and renews to the metrics sink', async () => {
+    const seen: string[] = [];
+    const metrics = { granted: (ttl: number) => seen.push(`granted ${ttl}`), revoked: () => seen.push('revoked'), renewed: () => seen.push('renewed') };
+    await withEnv(
+      (env) => {
+        env.lessor.promote(0);
+        env.grant(1n, 0);
+        assert.throws(() => env.grant(1n, 5));
+        env.lessor.renew(1n);
+        assert.throws(() => env.lessor.renew(2n));
+        env.revoke(1n);
+      },
+      { metrics },
+    );
+    assert.deepEqual(seen, ['granted 2', 'renewed', 'revoked']);
+  });
+
   it('freshId draws positive ids not in use from the injected source', () =>
     withEnv((env) => {
       env.grant(5n, 10);
