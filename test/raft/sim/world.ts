@@ -159,6 +159,12 @@ export class World implements NodeEnv {
   private readonly traceLines: string[] = [];
   private healing = false;
 
+  /**
+   * Transport feedback to a sender (etcd's ReportSnapshot / ReportUnreachable). Queued, not
+   * stepped at once: the sender may be in the middle of handling a Ready.
+   */
+  private reports: { to: NodeId; about: NodeId; kind: 'snap-ok' | 'snap-fail' | 'unreachable' }[] = [];
+
   constructor(readonly seed: number, readonly opts: SimOptions, private readonly traceEnabled = false) {
     this.rng = new Sfc32(seed);
     this.net = new Network(this.rng, { loss: opts.loss, duplicate: opts.duplicate, maxDelay: opts.maxDelay, reorder: opts.reorder });
@@ -233,12 +239,6 @@ export class World implements NodeEnv {
   }
 
   // ---- delivery --------------------------------------------------------------------
-
-  /**
-   * Transport feedback to a sender (etcd's ReportSnapshot / ReportUnreachable). Queued, not
-   * stepped at once: the sender may be in the middle of handling a Ready.
-   */
-  private reports: { to: NodeId; about: NodeId; kind: 'snap-ok' | 'snap-fail' | 'unreachable' }[] = [];
 
   private onDropped(m: Message): void {
     if (m.type === MessageType.Snap) this.reports.push({ to: m.from, about: m.to, kind: 'snap-fail' });
