@@ -13,7 +13,7 @@
 // or above it; every delivery moves minRev forward, so there are no gaps and no duplicates.
 
 import type { Event } from '../gen/mvccpb/kv_pb.js';
-import type { MvccStore } from '../mvcc/index.js';
+import { ErrClosed, type MvccStore } from '../mvcc/index.js';
 import { EventShaper, type EventFilters } from './events.js';
 import { keyString, type KeyRange } from './key_range.js';
 import { WatcherIndex } from './watcher_index.js';
@@ -95,6 +95,7 @@ export class WatchHub {
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private closed = false;
+  private lastRoundMoved = false;
   /** The highest revision synced watchers are known to be up to date with. */
   private seenRev = 0;
 
@@ -253,15 +254,17 @@ export class WatchHub {
       w.state = 'unsynced';
       this.unsynced.add(w);
     }
-    if (this.unsynced.size > 0) this.syncRound();
+    this.lastRoundMoved = this.unsynced.size > 0 && this.syncRound();
     return this.unsynced.size + this.victims.size;
   }
 
-  private syncRound(): void {
+  /** Returns true if some watcher moved forward (delivered, synced or cancelled). */
+  private syncRound(): boolean {
     const head = this.store.rev;
     const compactRev = this.store.compactRev;
     const chosen = new WatcherIndex<Watcher>();
     let lo = Infinity;
+    let moved = false;
     for (const w of this.unsynced) {
       if (chosen.size >= this.maxWatchersPerSync) break;
       if (!w.sink.ready()) continue;
@@ -270,17 +273,19 @@ export class WatchHub {
         if (w.sink.compacted(w, compactRev)) {
           this.unsynced.delete(w);
           w.state = 'compacted';
+          moved = true;
         }
         continue;
       }
       if (w.minRev > head) {
         this.toSynced(w);
+        moved = true;
         continue;
       }
       chosen.add(w);
       if (w.minRev < lo) lo = w.minRev;
     }
-    if (chosen.size === 0) return;
+    if (chosen.size === 0) return moved;
     // A bounded window of revisions, always whole revisions: a txn's events stay together.
     const hi = Math.min(head, lo + this.maxRevsPerSync - 1);
     const evs = this.store.events(lo, hi + 1, { filter: (k) => chosen.hasMatch(keyString(k)) });
@@ -305,8 +310,10 @@ export class WatchHub {
         continue;
       }
       w.minRev = hi + 1;
+      moved = true;
       if (hi === head) this.toSynced(w);
     }
+    return moved;
   }
 
   private toSynced(w: Watcher): void {
@@ -338,9 +345,29 @@ export class WatchHub {
     if (!this.autoSync || this.closed || this.immediate !== undefined) return;
     this.immediate = setImmediate(() => {
       this.immediate = undefined;
-      this.syncNow();
-      this.scheduleTick();
+      this.background();
     });
+  }
+
+  /**
+   * A timer-driven round. While rounds make progress the next one runs on the next turn of the
+   * event loop (writers and I/O still get their turns in between, like etcd yielding for as long
+   * as the round took); when nothing could move, it waits for the interval.
+   */
+  private background(): void {
+    let behind: number;
+    try {
+      behind = this.syncNow();
+    } catch (e) {
+      // The store was closed under us (shutdown order): stop instead of crashing in a timer.
+      if (e instanceof ErrClosed) {
+        this.close();
+        return;
+      }
+      throw e;
+    }
+    if (behind > 0 && this.lastRoundMoved) this.scheduleSoon();
+    else this.scheduleTick();
   }
 
   /** Keeps a periodic round going while anyone is behind; no timer when all are synced. */
@@ -349,8 +376,7 @@ export class WatchHub {
     if (this.unsynced.size === 0 && this.victims.size === 0) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.syncNow();
-      this.scheduleTick();
+      this.background();
     }, this.syncIntervalMs);
     this.timer.unref();
   }

@@ -236,3 +236,34 @@ test('the automatic sync loop catches up an unsynced watcher without being drive
     await env.cleanup();
   }
 });
+
+test('background catch-up runs round after round while it makes progress, not once per interval', async () => {
+  // an interval no test would wait for: only the back-to-back rounds can finish in time
+  const env = openWatchEnv({ syncIntervalMs: 3_600_000, maxRevsPerSync: 2 });
+  try {
+    for (let i = 0; i < 20; i++) put(env, 'k', String(i)); // revs 2..21
+    const sink = new RecordingSink();
+    const w = env.hub.watch({ range: key('k'), startRev: 1, sink });
+    for (let turn = 0; turn < 100 && w.state !== 'synced'; turn++) await new Promise((r) => setImmediate(r));
+    assert.equal(w.state, 'synced');
+    assert.equal(sink.eventsOf(w).length, 20);
+    assert.ok(sink.deliveries.length >= 10, 'windows of 2 revisions');
+  } finally {
+    await env.cleanup();
+  }
+});
+
+test('a hub whose store was closed stops its background rounds instead of throwing', async () => {
+  const env = openWatchEnv({ syncIntervalMs: 1 });
+  try {
+    put(env, 'k', '1');
+    const sink = new RecordingSink();
+    env.hub.watch({ range: key('k'), startRev: 1, sink });
+    await env.store.close();
+    for (let turn = 0; turn < 5; turn++) await new Promise((r) => setImmediate(r));
+    assert.equal(env.hub.stats().watchers, 0, 'closed and forgot its watchers');
+    assert.throws(() => env.hub.watch({ range: key('k'), startRev: 0, sink }), /hub is closed/);
+  } finally {
+    await env.cleanup();
+  }
+});
