@@ -1,0 +1,54 @@
+// The Lock and Election gRPC services: thin adapters from requests to the recipes. Each unary
+// method takes an optional AbortSignal second argument — the transport should abort it when the
+// call is cancelled (client gone, deadline) so that a waiting Lock/Campaign leaves no key behind.
+//
+// Observe is server-streaming, which the gRPC server does not serve yet: it is exported on its
+// own (observeStream) and left out of the Election service until the transport can carry it;
+// grpc-js answers UNIMPLEMENTED for it meanwhile.
+import { Election, type LeaderRequest, type LeaderResponse } from '../gen/v3electionpb/v3election_pb.js';
+import { Lock } from '../gen/v3lockpb/v3lock_pb.js';
+import type { ServiceImpl } from '../api/grpc-server.js';
+import type { EtcdServer } from '../server/etcd-server.js';
+import { campaign, leader, observe, proclaim, resign } from './election.js';
+import { lock, unlock } from './lock.js';
+
+type Arg<F extends (s: EtcdServer, r: never, ...rest: never[]) => unknown> = Parameters<F>[1];
+
+export function concurrencyServices(server: EtcdServer): ServiceImpl[] {
+  return [
+    {
+      service: Lock,
+      methods: {
+        lock: (r: Arg<typeof lock>, signal?: AbortSignal) => lock(server, r, signal),
+        unlock: (r: Arg<typeof unlock>) => unlock(server, r),
+      },
+    },
+    {
+      service: Election,
+      methods: {
+        campaign: (r: Arg<typeof campaign>, signal?: AbortSignal) => campaign(server, r, signal),
+        proclaim: (r: Arg<typeof proclaim>) => proclaim(server, r),
+        leader: (r: Arg<typeof leader>) => leader(server, r),
+        resign: (r: Arg<typeof resign>) => resign(server, r),
+      },
+    },
+  ];
+}
+
+/** A server-streaming call as the recipes need it: transport-free. */
+export interface ServerStreamCall<O> {
+  /** Queues a response (the transport buffers; leader changes are rare). */
+  send(msg: O): void;
+  /** Aborted when the client cancels or goes away. */
+  readonly signal: AbortSignal;
+}
+
+/** A server-streaming implementation: resolves to end the stream OK, rejects to end it with an error. */
+export interface ServerStreamImpl<I, O> {
+  serverStream: (req: I, call: ServerStreamCall<O>) => Promise<void>;
+}
+
+/** Election.Observe: streams the leader's kv each time it changes, until the call is cancelled. */
+export function observeStream(server: EtcdServer): ServerStreamImpl<LeaderRequest, LeaderResponse> {
+  return { serverStream: (req, call) => observe(server, req.name, call.signal, (resp) => call.send(resp)) };
+}
