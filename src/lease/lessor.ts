@@ -356,9 +356,11 @@ export class Lessor {
     if (!this.primary) throw new NotPrimaryError();
     const lease = this.leaseMap.get(id);
     if (lease === undefined || lease.expiry <= this.clock.now()) throw new LeaseNotFoundError();
-    // Counting from the full TTL, not from a checkpointed remainder, is what a renew means
-    // (etcd 3.4 refreshed from the stale remainder until the reset applied; fixed in 3.5).
-    // The persisted remainder is now wrong; the next checkpointsDue() proposes its reset.
+    // A renew counts from the full TTL, so a checkpointed remainder is now stale (too short).
+    // etcd proposes its reset and blocks the keepalive until it applies; we answer at once and
+    // let the next checkpointsDue() propose the reset. Until it applies (one tick), a restart or
+    // leader change would start this lease from the old remainder: earlier than the client
+    // expects by at most the time since that checkpoint.
     if (this.checkpointing && lease.remainingTtl > 0) this.pendingResets.add(id);
     lease.expiry = this.clock.now() + lease.ttl * 1000;
     // The expiry queue may lag behind a later expiry (expired() re-queues such an entry when it
