@@ -123,7 +123,8 @@ export class Backend {
    * Runs fn inside one synchronous write transaction and commits it. A nested call joins the
    * open transaction (so a helper that needs a batch works both inside and outside one). If fn
    * throws, nothing it wrote is committed, the rollback hooks run (in-memory state built on the
-   * aborted writes must be discarded), and the error propagates.
+   * aborted writes must be discarded), and the error propagates. fn must be synchronous: a
+   * returned promise would keep LMDB's write transaction open across event-loop turns.
    */
   batch<T>(fn: () => T): T {
     if (this.batchDepth > 0) return fn();
