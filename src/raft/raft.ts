@@ -95,7 +95,7 @@ export class Raft {
   readonly prs: ProgressTracker;
   state: StateRole = StateRole.Follower;
   isLearner = false;
-  /** We applied our own removal (we may still campaign, only to hand over; see promotable). */
+  /** We applied our own removal (we may still campaign, only to hand over; see mayCampaignToHandOver). */
   removedSelf = false;
   lead: NodeId = NONE;
   /** Target of an ongoing leader transfer, or NONE. */
@@ -398,24 +398,28 @@ export class Raft {
     this.pendingConfIndex = this.raftLog.lastIndex();
     // An empty entry of our term: committing it commits everything before it (Figure 8).
     this.appendEntry([{ term: 0, index: 0, type: EntryType.Normal, data: EMPTY_BYTES }]);
-    // A removed member only ever leads to pass its log on (see promotable).
+    // A removed member only ever leads to pass its log on (see mayCampaignToHandOver).
     if (!this.prs.isVoter(this.id)) this.transferAfterRemoval();
   }
 
-  /**
-   * May this node campaign? Voters may; learners, nodes installing a snapshot and nodes
-   * that never were members may not. A member that applied its own removal may, as a last
-   * resort: in a two-member cluster whose leader removed itself and lost leadership before
-   * handing over, the survivor may still count the removed member in its quorum yet lack
-   * entries only the removed member holds -- neither could win, forever. Letting the
-   * removed member win (votes are counted over the configuration without it, so only the
-   * remaining voters can elect it) lets it replicate its log and transfer leadership.
-   */
+  /** May this node campaign? Voters may; learners, non-members and nodes installing a snapshot may not. */
   promotable(): boolean {
-    if (this.raftLog.hasPendingSnapshot()) return false;
     const pr = this.prs.progress.get(this.id);
-    if (pr !== undefined) return !pr.isLearner;
-    return this.removedSelf && this.prs.voters.size > 0;
+    return pr !== undefined && !pr.isLearner && !this.raftLog.hasPendingSnapshot();
+  }
+
+  /**
+   * A member that applied its own removal never campaigns on its own -- with one exception.
+   * In a two-member cluster whose leader removed itself and lost leadership before handing
+   * over, the survivor may still count the removed member in its quorum yet lack entries
+   * only the removed member holds: the survivor cannot win the removed member's vote, and
+   * the removed member cannot campaign -- forever. So when a candidate with a shorter log
+   * asks for our vote, a removed member campaigns itself (votes are counted over the
+   * configuration without it, so only the remaining voters can elect it), then replicates
+   * its log and transfers leadership (see becomeLeader). The simulator found this case.
+   */
+  private mayCampaignToHandOver(): boolean {
+    return this.removedSelf && !this.prs.progress.has(this.id) && this.prs.voters.size > 0 && !this.raftLog.hasPendingSnapshot();
   }
 
   private hup(kind: CampaignKind): void {
@@ -584,6 +588,9 @@ export class Raft {
       }
     } else {
       this.send(message({ type: voteResponseType(m.type), to: m.from, term: this.term, reject: true }));
+      if (!upToDate && this.state !== StateRole.Leader && this.mayCampaignToHandOver()) {
+        this.campaign(this.preVote ? 'pre-election' : 'election');
+      }
     }
   }
 

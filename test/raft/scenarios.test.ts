@@ -327,3 +327,30 @@ test('restart: a member remembers its vote and its log (the persistence contract
   assert.equal(c.get(3).term, 2);
   assert.notEqual(c.get(3).role, StateRole.Leader, 'two leaders in term 2 if the vote were forgotten');
 });
+
+test('two members: a removed leader that crashed mid-handover still passes on its log', () => {
+  // The survivor (2) holds the removal entry but has not learned it committed, so it still
+  // needs 1's vote; 1 holds an entry 2 lacks, so 1 refuses. 1 breaks the tie by campaigning
+  // itself (only 2 can elect it), replicating, and handing leadership over.
+  const c = Cluster.start([1, 2]);
+  c.campaign(1);
+  const removal = c.get(1).raft.raftLog.lastIndex() + 1;
+  // 2 gets the removal entry, but neither the entry after it nor any commit index covering it.
+  c.filter = (m) =>
+    !(m.to === 2n &&
+      ((m.type === MessageType.App && (m.commit >= removal || m.entries.some((e) => e.index > removal))) ||
+        m.type === MessageType.Heartbeat || m.type === MessageType.TimeoutNow));
+  c.get(1).raw.proposeConfChange({ type: ConfChangeType.RemoveNode, nodeId: 1n, context: new Uint8Array(0) });
+  c.propose(1, 'extra');
+  assert.equal(c.get(1).raft.raftLog.lastIndex(), removal + 1);
+  c.stabilize();
+  assert.equal(c.get(1).raft.removedSelf, true, '1 applied its removal');
+  assert.equal(c.get(2).raft.prs.isVoter(1n), true, '2 does not know yet');
+  c.crash(1);
+  c.restart(1);
+  c.filter = null;
+  for (let i = 0; i < 100 && c.get(2).role !== StateRole.Leader; i++) c.tickAll(1);
+  assert.equal(c.get(2).role, StateRole.Leader);
+  assert.deepEqual(c.get(2).raft.prs.confState().voters, [2n]);
+  assert.deepEqual(c.appliedBy(2), ['extra']);
+});
