@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { runCheckPerf } from './checkperf.js';
 import { runLoad, type OpSpec } from './load.js';
 import { runMicroBenchmarks, type MicroResult } from './micro.js';
+import { compareStreams, renderStreams, type StreamComparison } from './streams.js';
 import { medianRuns, renderCpu, renderMicro, renderProblems, renderTable, type LoadDescription, type ServerRun } from './report.js';
 import { SERVER_KINDS, startServer, type RunningServer, type ServerKind } from './servers.js';
 
@@ -24,16 +25,17 @@ interface Options {
   rounds: number;
   checkPerf: boolean;
   micro: boolean;
+  streams: boolean;
 }
 
 const USAGE =
-  'usage: node dist/bench/run.js [--quick] [--only etcd|tsetcd|micro] [--workers N] [--duration SEC] [--rounds N] [--skip-check-perf] [--skip-micro]';
+  'usage: node dist/bench/run.js [--quick] [--only etcd|tsetcd|micro] [--workers N] [--duration SEC] [--rounds N] [--skip-check-perf] [--skip-micro] [--skip-streams]';
 
 /** Default generator threads: measured on the 2-core machine, see BENCHMARKS.md. */
 const DEFAULT_WORKERS = 0;
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { quick: false, only: undefined, workers: DEFAULT_WORKERS, durationMs: 10_000, rounds: 1, checkPerf: true, micro: true };
+  const o: Options = { quick: false, only: undefined, workers: DEFAULT_WORKERS, durationMs: 10_000, rounds: 1, checkPerf: true, micro: true, streams: true };
   let duration: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split(/=(.*)/s, 2) as [string, string | undefined];
@@ -72,6 +74,9 @@ function parseArgs(argv: readonly string[]): Options {
       }
       case '--skip-check-perf':
         o.checkPerf = false;
+        break;
+      case '--skip-streams':
+        o.streams = false;
         break;
       case '--skip-micro':
         o.micro = false;
@@ -266,6 +271,11 @@ async function main(): Promise<number> {
     }
   }
   const shown = medianRuns(runs);
+  let streams: StreamComparison[] = [];
+  if (o.streams && o.only !== 'micro') {
+    log('stream benchmarks: watch fan-out and lease keepalive, etcd then tsetcd');
+    streams = await compareStreams(log, o.quick);
+  }
   let micro: MicroResult[] = [];
   if (o.micro) {
     log('micro-benchmarks: raft, wal, mvcc');
@@ -273,6 +283,10 @@ async function main(): Promise<number> {
   }
 
   if (runs.length > 0) printServerTables(o, runs, shown);
+  if (streams.length > 0) {
+    console.log('\nStream benchmarks (ratio = tsetcd/etcd)');
+    console.log(renderStreams(streams));
+  }
   if (o.micro) {
     console.log('\nMicro-benchmarks');
     console.log(renderMicro(micro));
@@ -290,6 +304,7 @@ async function main(): Promise<number> {
     loads: LOADS,
     summary: shown,
     runs,
+    streams,
     micro,
   };
   writeFileSync(outFile, JSON.stringify(report, null, 2) + '\n');
