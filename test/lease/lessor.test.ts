@@ -399,6 +399,32 @@ describe('persistence', () => {
       assert.deepEqual(env.lessor.expired(), [1n]);
     }));
 
+  it('a leader change starts each lease from its checkpointed remainder on the new leader', async () => {
+    const { LeaseEnv } = await import('./helpers.js');
+    const a = new LeaseEnv();
+    const b2 = new LeaseEnv();
+    try {
+      const both = (fn: (e: InstanceType<typeof LeaseEnv>) => void): void => [a, b2].forEach(fn);
+      a.lessor.promote(1000);
+      both((e) => e.grant(1n, 600));
+      both((e) => e.clock.advance(300_000));
+      const due = a.lessor.checkpointsDue();
+      assert.deepEqual(due, [{ id: 1n, remainingTtl: 300 }], 'granted while leading: no extension');
+      for (const c of due) both((e) => e.checkpoint(c.id, c.remainingTtl));
+      // a dies; b wins the election.
+      b2.clock.advance(2000);
+      b2.lessor.promote(1000);
+      assert.equal(b2.lessor.timeToLive(1n, false).ttl, 301, 'the remainder plus the election timeout, not 600 s');
+      b2.clock.advance(300_999);
+      assert.deepEqual(b2.lessor.expired(), []);
+      b2.clock.advance(1);
+      assert.deepEqual(b2.lessor.expired(), [1n]);
+    } finally {
+      await a.cleanup();
+      await b2.cleanup();
+    }
+  });
+
   it('without a checkpoint a restart gives the full TTL (the case checkpointing bounds)', () =>
     withEnv(async (env) => {
       env.lessor.promote(1000);
