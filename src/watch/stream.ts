@@ -287,14 +287,23 @@ export class WatchStream implements WatchSink {
     };
   }
 
-  private lastHeader: { base: ResponseHeader; rev: number; header: ResponseHeader } | undefined;
+  private lastHeader: ResponseHeader | undefined;
 
   private headerAt(rev: number): ResponseHeader {
     const base = this.opts.header();
     const last = this.lastHeader;
-    if (last !== undefined && last.base === base && last.rev === rev) return last.header;
+    // Compared by value: header() may build a fresh object per call.
+    if (
+      last !== undefined &&
+      last.revision === BigInt(rev) &&
+      last.raftTerm === base.raftTerm &&
+      last.memberId === base.memberId &&
+      last.clusterId === base.clusterId
+    ) {
+      return last;
+    }
     const header: ResponseHeader = { ...base, revision: BigInt(rev) };
-    this.lastHeader = { base, rev, header };
+    this.lastHeader = header;
     return header;
   }
 
