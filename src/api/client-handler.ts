@@ -26,7 +26,7 @@ export function createClientHandlers(server: EtcdServer, maxRequestBytes: number
     : null;
   return {
     grpc: (conn) => {
-      if (g) g.injector.injectConnection(conn);
+      if (g) g.accept(conn);
       else conn.destroy();
     },
     http: (req, res) => {
@@ -43,8 +43,7 @@ export function createClientHandlers(server: EtcdServer, maxRequestBytes: number
       });
     },
     close: () => {
-      g?.injector.destroy();
-      g?.server.forceShutdown();
+      g?.close();
     },
   };
 }
