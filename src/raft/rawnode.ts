@@ -38,7 +38,8 @@ import {
   isResponseMessage,
   message,
 } from './types.js';
-import { Raft, type RaftConfig } from './raft.js';
+import { Raft } from './raft.js';
+import type { RaftConfig } from './config.js';
 import { encodeConfChange } from './codec.js';
 import { ProposalDroppedError } from './errors.js';
 import { PROGRESS_STATE_NAMES } from './progress.js';
