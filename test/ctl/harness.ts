@@ -28,6 +28,8 @@ export interface Step {
   errorLinesOnly?: boolean;
   /** The output is a table with a timing column: its width varies, so compare cells only. */
   timedTable?: boolean;
+  /** Parts of stdout that differ per run by nature (lease ids chosen by the server, remaining TTLs). */
+  mask?: RegExp[];
 }
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
