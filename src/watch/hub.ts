@@ -267,7 +267,7 @@ export class WatchHub {
     let moved = false;
     for (const w of this.unsynced) {
       if (chosen.size >= this.maxWatchersPerSync) break;
-      if (!w.sink.ready()) continue;
+      if (w.state !== 'unsynced' || !w.sink.ready()) continue;
       if (w.minRev < compactRev) {
         // etcd: history this watcher needs is gone; it is told the compact revision and removed.
         if (w.sink.compacted(w, compactRev)) {
@@ -300,6 +300,8 @@ export class WatchHub {
       });
     }
     for (const w of chosen) {
+      // A sink may react to a delivery by cancelling other watchers of this round.
+      if (w.state !== 'unsynced') continue;
       if (w.minRev > hi) continue; // ahead of this window: a later round
       const out = this.shaper.shape(batches.get(w) ?? [], w.filters);
       // The header revision of a catch-up response is the head, as in etcd.
@@ -323,22 +325,11 @@ export class WatchHub {
     w.sink.caughtUp?.(w);
   }
 
-  /** Runs sync rounds until nothing is behind or no progress can be made (bounded). */
+  /** Runs sync rounds until nothing is behind or a round moves no one (bounded). */
   syncAll(maxRounds = 10_000): number {
     let left = this.syncNow();
-    for (let i = 0; i < maxRounds && left > 0; i++) {
-      const before = this.progressMark();
-      left = this.syncNow();
-      if (this.progressMark() === before) break;
-    }
+    for (let i = 0; i < maxRounds && left > 0 && this.lastRoundMoved; i++) left = this.syncNow();
     return left;
-  }
-
-  private progressMark(): string {
-    let sum = 0;
-    for (const w of this.unsynced) sum += w.minRev;
-    for (const w of this.victims) sum += w.minRev;
-    return `${this.unsynced.size}/${this.victims.size}/${sum}`;
   }
 
   private scheduleSoon(): void {

@@ -267,3 +267,34 @@ test('a hub whose store was closed stops its background rounds instead of throwi
     await env.cleanup();
   }
 });
+
+test('a sink that cancels another watcher while receiving does not bring it back (live and catch-up)', () =>
+  withEnv((env) => {
+    put(env, 'k', '1'); // 2
+    const victimOf: Array<ReturnType<typeof env.hub.watch>> = [];
+    const sink = new RecordingSink();
+    const cancelling = {
+      ready: () => true,
+      deliver: (w: ReturnType<typeof env.hub.watch>, ...rest: Parameters<RecordingSink['deliver']> extends [unknown, ...infer R] ? R : never) => {
+        for (const o of victimOf) env.hub.cancel(o);
+        return sink.deliver(w, ...rest);
+      },
+      compacted: () => true,
+    };
+    // catch-up: the first watcher's delivery cancels the second, which is in the same round
+    const first = env.hub.watch({ range: key('k'), startRev: 2, sink: cancelling });
+    const second = env.hub.watch({ range: key('k'), startRev: 2, sink });
+    victimOf.push(second);
+    env.hub.syncNow();
+    assert.equal(second.state, 'canceled');
+    assert.equal(first.state, 'synced');
+    // live: same within one notify
+    victimOf.length = 0;
+    const third = env.hub.watch({ range: key('k'), startRev: 0, sink });
+    victimOf.push(third);
+    put(env, 'k', '2');
+    assert.equal(third.state, 'canceled');
+    assert.deepEqual(sink.eventsOf(second), []);
+    assert.deepEqual(sink.eventsOf(third), []);
+    assert.equal(env.hub.stats().watchers, 1);
+  }));
