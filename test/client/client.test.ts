@@ -68,6 +68,30 @@ test('Maintenance and Cluster: status, hash, hashKV, defragment, alarms, member 
   assert.deepEqual(ml.members[0]?.clientURLs, [server.clientUrl]);
 });
 
+test('Lease: grant, time to live with keys, keep-alive once and as a stream, revoke', async () => {
+  const g = await client.leaseGrant(30n, 0x42n);
+  assert.equal(g.ID, 0x42n);
+  await client.put({ key: b('leased'), value: b('v'), lease: 0x42n });
+  const ttl = await client.leaseTimeToLive(0x42n, true);
+  assert.equal(ttl.grantedTTL, 30n);
+  assert.deepEqual(ttl.keys.map(text), ['leased']);
+  assert.equal((await client.leaseKeepAliveOnce(0x42n)).TTL, 30n);
+  assert.ok((await client.leaseLeases()).leases.some((l) => l.ID === 0x42n));
+  const ac = new AbortController();
+  const seen: bigint[] = [];
+  for await (const r of client.leaseKeepAlive(0x42n, ac.signal)) {
+    seen.push(r.TTL);
+    ac.abort();
+  }
+  assert.deepEqual(seen, [30n]);
+  await client.leaseRevoke(0x42n);
+  assert.equal((await client.range({ key: b('leased') })).count, 0n);
+  await assert.rejects(client.leaseKeepAliveOnce(0x42n), (e: unknown) => e instanceof EtcdError && e.message === 'etcdserver: requested lease not found');
+  const ended: bigint[] = [];
+  for await (const r of client.leaseKeepAlive(0x42n)) ended.push(r.TTL);
+  assert.deepEqual(ended, [], 'a revoked lease ends the keep-alive stream at once');
+});
+
 test('errors keep etcd\'s text; every failed attempt is reported', async () => {
   const seen: FailedAttempt[] = [];
   const c = new EtcdClient({ endpoints: [server.endpoint], onFailedAttempt: (a) => seen.push(a) });
