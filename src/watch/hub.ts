@@ -81,6 +81,8 @@ export interface HubStats {
   victims: number;
   /** Distinct key ranges among synced watchers (what notify() searches). */
   syncedRanges: number;
+  /** Events handed to streams but not yet to their transport (etcd's pending_events_total). */
+  pendingEvents: number;
 }
 
 export class WatchHub {
@@ -98,6 +100,7 @@ export class WatchHub {
   private lastRoundMoved = false;
   /** The highest revision synced watchers are known to be up to date with. */
   private seenRev = 0;
+  private pendingEvents = 0;
 
   constructor(
     private readonly store: MvccStore,
@@ -228,6 +231,11 @@ export class WatchHub {
     if (this.victims.size > 0 || this.unsynced.size > 0) this.scheduleSoon();
   }
 
+  /** Streams report events entering (+n) and leaving (-n) their send queues. */
+  addPending(n: number): void {
+    this.pendingEvents += n;
+  }
+
   stats(): HubStats {
     const unsynced = this.unsynced.size;
     const victims = this.victims.size;
@@ -237,6 +245,7 @@ export class WatchHub {
       unsynced,
       victims,
       syncedRanges: this.synced.distinctRanges,
+      pendingEvents: this.pendingEvents,
     };
   }
 

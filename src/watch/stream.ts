@@ -135,6 +135,7 @@ export class WatchStream implements WatchSink {
     for (const e of this.entries.values()) this.hub.cancel(e.watcher);
     this.entries.clear();
     this.queue.length = 0;
+    this.hub.addPending(-this.queuedEvents);
     this.queuedEvents = 0;
   }
 
@@ -315,12 +316,14 @@ export class WatchStream implements WatchSink {
     }
     this.queue.push(resp);
     this.queuedEvents += resp.events.length;
+    this.hub.addPending(resp.events.length);
   }
 
   private flush(): void {
     while (!this.paused && this.queue.length > 0) {
       const resp = this.queue.shift()!;
       this.queuedEvents -= resp.events.length;
+      this.hub.addPending(-resp.events.length);
       if (this.opts.send(resp) === false) this.paused = true;
     }
   }

@@ -199,7 +199,7 @@ test('cancel removes a watcher from whichever group it is in', () =>
     put(env, 'k', '1');
     env.hub.syncNow();
     assert.deepEqual(sink.deliveries, []);
-    assert.deepEqual(env.hub.stats(), { watchers: 0, synced: 0, unsynced: 0, victims: 0, syncedRanges: 0 });
+    assert.deepEqual(env.hub.stats(), { watchers: 0, synced: 0, unsynced: 0, victims: 0, syncedRanges: 0, pendingEvents: 0 });
     assert.equal(synced.state, 'canceled');
   }));
 

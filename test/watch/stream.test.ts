@@ -191,10 +191,12 @@ test('a transport that pushes back: responses queue in order; a full queue makes
       put(env, 'k', '4'); // 5: queue full -> victim
       assert.equal(h.sent.length, 2);
       assert.equal(h.stream.pendingEvents, 2);
+      assert.equal(env.hub.stats().pendingEvents, 2);
       assert.equal(env.hub.stats().victims, 1);
       put(env, 'k', '5'); // 6: victims get nothing pushed
       h.writable = true;
       h.stream.drain();
+      assert.equal(env.hub.stats().pendingEvents, 0);
       env.hub.syncNow();
       put(env, 'k', '6'); // 7
       assert.deepEqual(lines(h).slice(1), [
