@@ -322,7 +322,14 @@ export class WatchHub {
       }
       w.minRev = hi + 1;
       moved = true;
-      if (hi === head) this.toSynced(w);
+      if (hi === head) {
+        this.toSynced(w);
+      } else {
+        // Still behind: to the back of the line, so more than maxWatchersPerSync far-behind
+        // watchers take turns instead of the first ones in the set going first every round.
+        this.unsynced.delete(w);
+        this.unsynced.add(w);
+      }
     }
     return moved;
   }

@@ -298,3 +298,26 @@ test('a sink that cancels another watcher while receiving does not bring it back
     assert.deepEqual(sink.eventsOf(third), []);
     assert.equal(env.hub.stats().watchers, 1);
   }));
+
+test('more far-behind watchers than one round takes share the rounds', async () => {
+  const env = openWatchEnv({ autoSync: false, maxWatchersPerSync: 2, maxRevsPerSync: 1 });
+  try {
+    for (let i = 0; i < 4; i++) put(env, 'k', String(i)); // revs 2..5
+    const sink = new RecordingSink();
+    const ws = [0, 1, 2, 3].map(() => env.hub.watch({ range: key('k'), startRev: 2, sink }));
+    env.hub.syncNow();
+    env.hub.syncNow();
+    // after two rounds of 2 watchers each, every watcher has had a turn
+    assert.deepEqual(
+      ws.map((w) => sink.eventsOf(w).length),
+      [1, 1, 1, 1],
+    );
+    assert.equal(env.hub.syncAll(), 0);
+    assert.deepEqual(
+      ws.map((w) => sink.eventsOf(w)),
+      ws.map(() => ['PUT k=0@2', 'PUT k=1@3', 'PUT k=2@4', 'PUT k=3@5']),
+    );
+  } finally {
+    await env.cleanup();
+  }
+});
