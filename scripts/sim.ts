@@ -7,7 +7,7 @@
 // Ends with "N seeds, V violations" and exits non-zero if any seed violated an invariant.
 // A failing seed replays bit for bit: rerun it with --seed S --seeds 1 --trace.
 
-import { runSeed } from '../test/raft/sim/world.js';
+import { optionsForSeed, runSeed } from '../test/raft/sim/world.js';
 import type { RaftMutations } from '../src/raft/index.js';
 
 interface Args {
@@ -15,10 +15,11 @@ interface Args {
   start: number;
   trace: boolean;
   mutation: keyof RaftMutations | null;
+  chaos: number | null;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { seeds: 100, start: 1, trace: false, mutation: null };
+  const args: Args = { seeds: 100, start: 1, trace: false, mutation: null, chaos: null };
   let seedGiven = false;
   let seedsGiven = false;
   for (let i = 0; i < argv.length; i++) {
@@ -36,6 +37,7 @@ function parseArgs(argv: string[]): Args {
       seedGiven = true;
     } else if (a === '--trace') args.trace = true;
     else if (a === '--mutation') args.mutation = next() as keyof RaftMutations;
+    else if (a === '--chaos') args.chaos = Number(next());
     else throw new Error(`unknown argument ${a}`);
   }
   if (!Number.isSafeInteger(args.seeds) || args.seeds < 1) throw new Error('--seeds must be a positive integer');
@@ -53,14 +55,17 @@ function main(): number {
   let reads = 0;
   const t0 = process.hrtime.bigint();
   for (let s = args.start; s < args.start + args.seeds; s++) {
-    const r = runSeed(s, { mutations, trace: args.trace });
+    const options = optionsForSeed(s, mutations);
+    if (args.chaos !== null) options.chaosSteps = args.chaos;
+    const r = runSeed(s, { options, trace: args.trace });
     committed += r.committed;
     reads += r.reads;
     if (args.trace) for (const line of r.trace) console.log(line);
     if (r.violation !== null) {
       violations++;
       console.log(`seed ${s}: VIOLATION ${r.violation}`);
-      console.log(`  replay: npm run sim -- --seed ${s} --trace${args.mutation ? ` --mutation ${args.mutation}` : ''}`);
+      const extra = `${args.mutation ? ` --mutation ${args.mutation}` : ''}${args.chaos !== null ? ` --chaos ${args.chaos}` : ''}`;
+      console.log(`  replay: npm run sim -- --seed ${s} --trace${extra}`);
     }
   }
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;

@@ -25,7 +25,11 @@ export interface SimOptions {
   learners: number;
   /** Time units of the chaos phase. */
   chaosSteps: number;
-  /** Upper bound on time units of the heal phase. */
+  /**
+   * Liveness bound: after healing, the cluster must settle, and may go at most this many
+   * time units without committing anything new while it does (a big backlog through a
+   * narrow pipe is slow, not stuck). Hard cap: 20 times this.
+   */
   healSteps: number;
   loss: number;
   duplicate: number;
@@ -496,14 +500,20 @@ export class World implements NodeEnv {
       this.net.faults = { loss: 0, duplicate: 0, maxDelay: this.opts.maxDelay, reorder: this.opts.reorder };
       for (const [id] of this.downUntil) this.downUntil.set(id, 0);
       let ok = false;
-      for (let i = 0; i < this.opts.healSteps && !ok; i++) {
+      let lastProgressAt = this.time;
+      let committed = this.checker.maxCommitted;
+      for (let i = 0; i < 20 * this.opts.healSteps && !ok && this.time - lastProgressAt < this.opts.healSteps; i++) {
         this.stepTime();
         ok = this.settled();
+        if (this.checker.maxCommitted > committed) {
+          committed = this.checker.maxCommitted;
+          lastProgressAt = this.time;
+        }
       }
       if (!ok) {
         const l = this.leader();
         throw new Violation(
-          `liveness: not settled ${this.opts.healSteps} time units after healing (leader=${l?.id ?? 'none'}, ` +
+          `liveness: not settled after healing, no progress for ${this.opts.healSteps} time units (leader=${l?.id ?? 'none'}, ` +
             `outstanding=${this.outstanding.size}, progress=${l ? [...l.raw!.raft.prs.progress].map(([id, p]) => `${id}:${p.toString()}`).join('; ') + ` commit=${l.raw!.raft.raftLog.committed} last=${l.raw!.raft.raftLog.lastIndex()} first=${l.raw!.raft.raftLog.firstIndex()}` : ''}, applied=${[...this.nodes.values()].map((n) => `${n.id}:${n.alive ? n.applied : 'down'}`).join(' ')})`,
         );
       }
