@@ -39,6 +39,7 @@ import {
 } from '../gen/etcdserverpb/rpc_pb.js';
 import { EtcdError, GrpcCode } from '../server/errors.js';
 import { WatchStream } from '../watch/index.js';
+import { concurrencyGatewayRoutes } from '../concurrency/index.js';
 import type { EtcdServer } from '../server/etcd-server.js';
 
 type Req = http.IncomingMessage;
@@ -199,6 +200,27 @@ function handleWatch(server: EtcdServer, req: Req, res: Res, body: string, maxBy
   for (const m of parsed) ws.handle(m);
 }
 
+/** Lock/Election over the gateway: a waiting Lock or Campaign is abandoned if the client leaves. */
+async function handleRecipe(server: EtcdServer, req: Req, res: Res, route: (typeof concurrencyGatewayRoutes)[string], body: string): Promise<void> {
+  let msg: unknown;
+  try {
+    msg = fromJsonString(route.req, body.trim() === '' ? '{}' : body);
+  } catch (e) {
+    sendError(res, GrpcCode.InvalidArgument, e instanceof Error ? e.message : String(e));
+    return;
+  }
+  const ac = new AbortController();
+  req.socket.once('close', () => ac.abort());
+  try {
+    const out = await route.call(server, msg as never, ac.signal);
+    res.writeHead(200, { 'content-type': 'application/json', ...CORS });
+    res.end(toJsonString(route.res, out as MessageShape<typeof route.res>, { useProtoFieldName: true }));
+  } catch (e) {
+    if (e instanceof EtcdError) sendError(res, e.code, e.message);
+    else sendError(res, GrpcCode.Unknown, e instanceof Error ? e.message : String(e));
+  }
+}
+
 async function handleStream(server: EtcdServer, res: Res, path: string, body: string): Promise<void> {
   const st = STREAMS[path]!;
   let msgs: string[];
@@ -227,7 +249,8 @@ export async function handleGateway(server: EtcdServer, req: Req, res: Res, path
   const path = gatewayPath(pathname);
   const r = path ? ROUTES[path] : undefined;
   const isStream = path !== null && (path in STREAMS || path === '/v3/watch');
-  if (!r && !isStream) {
+  const recipe = path !== null ? concurrencyGatewayRoutes[path] : undefined;
+  if (!r && !isStream && !recipe) {
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
     res.end('Not Found\n');
     return;
@@ -255,6 +278,10 @@ export async function handleGateway(server: EtcdServer, req: Req, res: Res, path
   }
   if (isStream) {
     await handleStream(server, res, path!, body);
+    return;
+  }
+  if (recipe) {
+    await handleRecipe(server, req, res, recipe, body);
     return;
   }
   if (!r) return;

@@ -14,8 +14,16 @@ import * as http2 from 'node:http2';
 import { type DescMessage, type DescMethod, type DescService, type MessageShape, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { EtcdError, GrpcCode } from '../server/errors.js';
 
-/** A unary implementation: request in, response (or a thrown EtcdError) out. */
-export type UnaryImpl = (req: never) => unknown;
+/**
+ * A unary implementation: request in, response (or a thrown EtcdError) out. An implementation
+ * that declares a second parameter gets an AbortSignal, aborted if the client goes away first.
+ */
+export type UnaryImpl = (req: never, signal: AbortSignal) => unknown;
+
+/** A server-streaming implementation: resolves to end the stream OK, rejects to end it with an error. */
+export type ServerStreamImpl = {
+  serverStream: (req: never, call: { send(msg: never): void; readonly signal: AbortSignal }) => Promise<void>;
+};
 
 /** One open bidi stream as the services see it: transport-free. */
 export interface BidiStream<I, O> {
@@ -34,7 +42,7 @@ export type BidiImpl = { bidi: (stream: BidiStream<never, never>) => void };
 
 export interface ServiceImpl {
   service: DescService;
-  methods: Record<string, UnaryImpl | BidiImpl>;
+  methods: Record<string, UnaryImpl | BidiImpl | ServerStreamImpl>;
 }
 
 export interface RpcObserver {
@@ -60,6 +68,7 @@ interface Route {
   output: DescMessage;
   unary?: UnaryImpl;
   bidi?: BidiImpl['bidi'];
+  serverStream?: ServerStreamImpl['serverStream'];
 }
 
 /** A status as gRPC carries it; messages are percent-encoded in the grpc-message header. */
@@ -144,6 +153,9 @@ export function createGrpcServer(impls: ServiceImpl[], opts: GrpcServerOptions):
       if (typeof impl === 'function') {
         if (method.methodKind !== 'unary') throw new Error(`${service.typeName}/${method.name} is not unary`);
         route.unary = impl;
+      } else if ('serverStream' in impl) {
+        if (method.methodKind !== 'server_streaming') throw new Error(`${service.typeName}/${method.name} is not server-streaming`);
+        route.serverStream = impl.serverStream;
       } else {
         if (method.methodKind !== 'bidi_streaming') throw new Error(`${service.typeName}/${method.name} is not a bidi stream`);
         route.bidi = impl.bidi;
@@ -174,6 +186,7 @@ export function createGrpcServer(impls: ServiceImpl[], opts: GrpcServerOptions):
     }
     if (route.unary) serveUnary(stream, route, route.unary, opts.maxReceiveMessageLength, obs);
     else if (route.bidi) serveBidi(stream, route, route.bidi, opts.maxReceiveMessageLength, obs);
+    else if (route.serverStream) serveServerStream(stream, route, route.serverStream, opts.maxReceiveMessageLength, obs);
   });
   return {
     accept: (conn) => server.emit('connection', conn),
@@ -218,7 +231,14 @@ function serveUnary(stream: http2.ServerHttp2Stream, route: Route, impl: UnaryIm
     }
     let out: unknown;
     try {
-      out = impl(msg as never);
+      // Only implementations that can stop early (a waiting Lock) pay for an AbortController.
+      if (impl.length >= 2) {
+        const ac = new AbortController();
+        stream.once('close', () => ac.abort());
+        out = impl(msg as never, ac.signal);
+      } else {
+        out = (impl as (r: never) => unknown)(msg as never);
+      }
     } catch (e) {
       const st = statusOf(e);
       return fail(st.code, st.message);
@@ -317,4 +337,55 @@ function serveBidi(
     close();
   });
   impl(api as BidiStream<never, never>);
+}
+
+/** One request in, a stream of responses out (Election.Observe). */
+function serveServerStream(
+  stream: http2.ServerHttp2Stream,
+  route: Route,
+  impl: ServerStreamImpl['serverStream'],
+  max: number,
+  obs: RpcObserver | undefined,
+): void {
+  obs?.started(route.service, route.method, 'unary');
+  const reader = new MessageReader(max);
+  let request: Buffer | null = null;
+  let done = false;
+  const finish = (code: number, message: string): void => {
+    if (done) return;
+    done = true;
+    obs?.handled(route.service, route.method, code, 'unary');
+    trailersOnly(stream, code, message);
+  };
+  stream.on('data', (chunk: Buffer) => {
+    try {
+      for (const m of reader.push(chunk)) request ??= m;
+    } catch (e) {
+      const st = statusOf(e);
+      finish(st.code, st.message);
+    }
+  });
+  stream.on('end', () => {
+    if (done) return;
+    if (request === null) return finish(GrpcCode.Internal, 'grpc: request message is missing');
+    let msg: unknown;
+    try {
+      msg = fromBinary(route.input, request);
+    } catch (e) {
+      return finish(GrpcCode.Internal, `grpc: error unmarshalling request: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const ac = new AbortController();
+    stream.once('close', () => ac.abort());
+    stream.respond(RESPONSE_HEADERS, { waitForTrailers: true });
+    const send = (m: unknown): void => {
+      if (!done && !stream.destroyed && !stream.closed) stream.write(frame(route.output, m));
+    };
+    impl(msg as never, { send: send as (m: never) => void, signal: ac.signal }).then(
+      () => finish(0, ''),
+      (e: unknown) => {
+        const st = statusOf(e);
+        finish(st.code, st.message);
+      },
+    );
+  });
 }

@@ -455,12 +455,16 @@ export class EtcdServer {
 
   /** cluster_id, member_id and raft_term for responses that set their own revision (Watch). */
   baseHeader(): ResponseHeader {
-    return create(ResponseHeaderSchema, {
-      clusterId: this.clusterId,
-      memberId: this.memberId,
-      raftTerm: BigInt(this.consensus.status().term),
-    });
+    // Watch streams call this per response; the header only changes with the term.
+    const term = this.consensus.status().term;
+    if (this.cachedBase === null || this.cachedBaseTerm !== term) {
+      this.cachedBase = create(ResponseHeaderSchema, { clusterId: this.clusterId, memberId: this.memberId, raftTerm: BigInt(term) });
+      this.cachedBaseTerm = term;
+    }
+    return this.cachedBase;
   }
+  private cachedBase: ResponseHeader | null = null;
+  private cachedBaseTerm = -1;
 
   // ---------------------------------------------------------------- helpers
 

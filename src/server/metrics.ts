@@ -97,7 +97,7 @@ export class ServerMetrics {
   }
 
   /** Watch gauges read from the hub at scrape time (etcd's watchable-store gauges). */
-  watchGauges(stats: () => { watchers: number; unsynced: number; victims: number }, streams: () => number): void {
+  watchGauges(stats: () => { watchers: number; unsynced: number; victims: number; pendingEvents: number }, streams: () => number): void {
     const r = this.registry;
     new Gauge({ name: 'etcd_debugging_mvcc_watcher_total', help: 'Total number of watchers.', registers: [r], collect() { this.set(stats().watchers); } });
     new Gauge({
@@ -107,6 +107,14 @@ export class ServerMetrics {
       collect() {
         const s = stats();
         this.set(s.unsynced + s.victims);
+      },
+    });
+    new Gauge({
+      name: 'etcd_debugging_mvcc_pending_events_total',
+      help: 'Total number of pending events to be sent.',
+      registers: [r],
+      collect() {
+        this.set(stats().pendingEvents);
       },
     });
     new Gauge({ name: 'etcd_debugging_mvcc_watch_stream_total', help: 'Total number of watch streams.', registers: [r], collect() { this.set(streams()); } });
