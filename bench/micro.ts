@@ -28,6 +28,8 @@ const SUITES: readonly Suite[] = [
   { suite: 'raft', module: './raft.js', exportName: 'benchRaft' },
   { suite: 'wal', module: './wal.js', exportName: 'benchWal' },
   { suite: 'mvcc', module: './mvcc.js', exportName: 'benchMvcc' },
+  { suite: 'watch', module: './watch.js', exportName: 'benchWatch' },
+  { suite: 'lease', module: './lease.js', exportName: 'benchLease' },
 ];
 
 /** Each suite gets this long; a hung suite is reported as failed (its work may linger). */
