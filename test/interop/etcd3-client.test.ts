@@ -53,6 +53,30 @@ describe('etcd3 npm client against tsetcd', () => {
     assert.deepEqual(seen, ['put:e3w/x=1', 'put:e3w/x=2', 'del:e3w/x']);
   });
 
+  test('lock (etcd3 locks are try-locks): a held lock refuses a second holder until released', { timeout: 20_000 }, async () => {
+    const first = client.lock('e3lock');
+    await first.acquire();
+    await assert.rejects(client.lock('e3lock').acquire(), /Failed to acquire a lock/);
+    await first.release();
+    const second = client.lock('e3lock');
+    await second.acquire();
+    await second.release();
+  });
+
+  test('election: campaign, leader, proclaim, resign', { timeout: 20_000 }, async () => {
+    const election = client.election('e3elect');
+    const a = election.campaign('alice');
+    await new Promise<void>((resolve, reject) => {
+      a.on('elected', () => resolve());
+      a.on('error', reject);
+    });
+    assert.equal(await election.leader(), 'alice');
+    await a.proclaim('alice-2');
+    assert.equal(await election.leader(), 'alice-2');
+    await a.resign();
+    assert.equal(await election.leader(), undefined);
+  });
+
   test('lease: grant, attach, keepalive, revoke deletes the key', { timeout: 20_000 }, async () => {
     const lease = client.lease(10, { autoKeepAlive: false });
     await lease.put('e3l/k').value('v');
