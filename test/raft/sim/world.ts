@@ -270,8 +270,10 @@ export class World implements NodeEnv {
     if (to.removedPeers.has(m.from)) {
       // etcd's transport refuses messages from members it knows were removed (HTTP 410
       // Gone), and a member told so shuts itself down: it would only disrupt elections.
+      // Except a removed leader still handing over: stopping it before the survivors learn
+      // the removal is committed could strand them (they may still need its vote).
       const sender = this.nodes.get(m.from);
-      if (sender?.alive) {
+      if (sender?.alive && !sender.isLeader()) {
         sender.crash();
         sender.stopped = true;
         this.trace(`${sender.id} stops (told it was removed)`);
