@@ -8,7 +8,7 @@
 // leader whose lease expired (its key deleted, maybe re-created later) can no longer speak.
 // Leader(name) reads the oldest key; Observe(name) follows it over time.
 import { create } from '@bufbuild/protobuf';
-import { TxnRequestSchema, type ResponseHeader } from '../gen/etcdserverpb/rpc_pb.js';
+import { ResponseHeaderSchema, TxnRequestSchema, type ResponseHeader } from '../gen/etcdserverpb/rpc_pb.js';
 import { Event_EventType, type KeyValue } from '../gen/mvccpb/kv_pb.js';
 import {
   type CampaignRequest,
@@ -26,13 +26,17 @@ import {
   type ResignResponse,
   ResignResponseSchema,
 } from '../gen/v3electionpb/v3election_pb.js';
-import { ConcurrencyErrors, throwIfAborted } from './errors.js';
+import { ConcurrencyErrors, asRecipeErrors, throwIfAborted, toRecipeError } from './errors.js';
 import { contenderKey, createRevIs, firstCreated, opDelete, opGet, opPut, recipePrefix } from './keys.js';
 import { headerOf, type RecipeServer } from './server.js';
 import { sessionLease } from './session.js';
 import { WatchFeed, prefixRange, rangeKvs, singleKey, waitDeletes } from './wait.js';
 
-export async function campaign(server: RecipeServer, req: CampaignRequest, signal?: AbortSignal): Promise<CampaignResponse> {
+export function campaign(server: RecipeServer, req: CampaignRequest, signal?: AbortSignal): Promise<CampaignResponse> {
+  return asRecipeErrors(() => campaignImpl(server, req, signal));
+}
+
+async function campaignImpl(server: RecipeServer, req: CampaignRequest, signal?: AbortSignal): Promise<CampaignResponse> {
   throwIfAborted(signal);
   const lease = await sessionLease(server, req.lease);
   const prefix = recipePrefix(req.name);
@@ -45,7 +49,6 @@ export async function campaign(server: RecipeServer, req: CampaignRequest, signa
     }),
   );
   let rev = headerOf(t).revision;
-  let header: ResponseHeader;
   try {
     if (!t.succeeded) {
       // This lease already campaigns here: keep its place in line, but post the new value.
@@ -55,17 +58,22 @@ export async function campaign(server: RecipeServer, req: CampaignRequest, signa
     }
     throwIfAborted(signal);
     // As for locks: if our key dies while we wait (lease expired), we cannot win.
-    header = await waitDeletes(server, prefix, { key, rev, lost: ConcurrencyErrors.notLeader }, signal);
+    await waitDeletes(server, prefix, { key, rev, lost: ConcurrencyErrors.notLeader }, signal);
   } catch (e) {
     // A candidate that gives up (or is cancelled) leaves the line, so nobody waits on its key.
     await resignAt(server, key, rev).catch(() => undefined);
     throw e;
   }
   const leader = create(LeaderKeySchema, { name: req.name, key, rev, lease });
-  return create(CampaignResponseSchema, { header, leader });
+  // etcd answers with the header of the campaign's own put, however long the wait was.
+  return create(CampaignResponseSchema, { header: headerOf(t), leader });
 }
 
-export async function proclaim(server: RecipeServer, req: ProclaimRequest): Promise<ProclaimResponse> {
+export function proclaim(server: RecipeServer, req: ProclaimRequest): Promise<ProclaimResponse> {
+  return asRecipeErrors(() => proclaimImpl(server, req));
+}
+
+async function proclaimImpl(server: RecipeServer, req: ProclaimRequest): Promise<ProclaimResponse> {
   const l = requireLeader(req.leader);
   // etcd's session semantics: a LeaderKey with lease 0 makes the session grant a fresh lease, and
   // the re-put key is attached to it.
@@ -74,14 +82,22 @@ export async function proclaim(server: RecipeServer, req: ProclaimRequest): Prom
   return create(ProclaimResponseSchema, { header });
 }
 
-export async function resign(server: RecipeServer, req: ResignRequest): Promise<ResignResponse> {
+export function resign(server: RecipeServer, req: ResignRequest): Promise<ResignResponse> {
+  return asRecipeErrors(() => resignImpl(server, req));
+}
+
+async function resignImpl(server: RecipeServer, req: ResignRequest): Promise<ResignResponse> {
   const l = requireLeader(req.leader);
   // Resigning a leadership already lost is not an error (etcd: the guarded delete just does nothing).
   const header = await resignAt(server, l.key, l.rev);
   return create(ResignResponseSchema, { header });
 }
 
-export async function leader(server: RecipeServer, req: LeaderRequest): Promise<LeaderResponse> {
+export function leader(server: RecipeServer, req: LeaderRequest): Promise<LeaderResponse> {
+  return asRecipeErrors(() => leaderImpl(server, req));
+}
+
+async function leaderImpl(server: RecipeServer, req: LeaderRequest): Promise<LeaderResponse> {
   const r = await server.range(firstCreated(recipePrefix(req.name)));
   const kv = r.kvs[0];
   if (kv === undefined) throw ConcurrencyErrors.noLeader();
@@ -106,8 +122,9 @@ export async function observe(
   const emit = (kv: KeyValue, rev: bigint): void => {
     if (last !== undefined && last.modRevision === kv.modRevision && Buffer.from(last.key).equals(kv.key)) return;
     last = kv;
-    const header = server.baseHeader();
-    header.revision = rev;
+    // baseHeader() is shared (cached by the server): copy it, never mutate it.
+    const { clusterId, memberId, raftTerm } = server.baseHeader();
+    const header = create(ResponseHeaderSchema, { clusterId, memberId, raftTerm, revision: rev });
     onLeader(create(LeaderResponseSchema, { header, kv }));
   };
   try {
@@ -127,7 +144,7 @@ export async function observe(
     }
   } catch (e) {
     if (signal.aborted) return; // the observer went away: a normal end of the stream
-    throw e;
+    throw toRecipeError(e);
   }
 }
 

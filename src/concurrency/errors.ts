@@ -21,3 +21,22 @@ export const ConcurrencyErrors = {
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw ConcurrencyErrors.canceled();
 }
+
+/**
+ * etcd's Lock and Election servers call the KV and Lease APIs through an in-process client, and
+ * what they return reaches the caller as code UNKNOWN with the original message (e.g. "etcdserver:
+ * requested lease not found" is UNKNOWN here, NOT_FOUND on the Lease service). Clients see the
+ * same from us. A cancellation stays CANCELED.
+ */
+export async function asRecipeErrors<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    throw toRecipeError(e);
+  }
+}
+
+export function toRecipeError(e: unknown): unknown {
+  if (e instanceof EtcdError && e.code !== GrpcCode.Unknown && e.code !== GrpcCode.Canceled) return new EtcdError(GrpcCode.Unknown, e.message);
+  return e;
+}

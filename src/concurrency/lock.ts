@@ -13,7 +13,7 @@
 import { create } from '@bufbuild/protobuf';
 import { DeleteRangeRequestSchema, TxnRequestSchema, type ResponseHeader } from '../gen/etcdserverpb/rpc_pb.js';
 import { type LockRequest, type LockResponse, LockResponseSchema, type UnlockRequest, type UnlockResponse, UnlockResponseSchema } from '../gen/v3lockpb/v3lock_pb.js';
-import { ConcurrencyErrors, throwIfAborted } from './errors.js';
+import { ConcurrencyErrors, asRecipeErrors, throwIfAborted } from './errors.js';
 import { contenderKey, createRevIs, firstCreated, opGet, opPut, opRange, recipePrefix } from './keys.js';
 import { headerOf, type RecipeServer } from './server.js';
 import { sessionLease } from './session.js';
@@ -21,7 +21,11 @@ import { rangeKvs, waitDeletes } from './wait.js';
 
 const EMPTY = new Uint8Array(0);
 
-export async function lock(server: RecipeServer, req: LockRequest, signal?: AbortSignal): Promise<LockResponse> {
+export function lock(server: RecipeServer, req: LockRequest, signal?: AbortSignal): Promise<LockResponse> {
+  return asRecipeErrors(() => lockImpl(server, req, signal));
+}
+
+async function lockImpl(server: RecipeServer, req: LockRequest, signal?: AbortSignal): Promise<LockResponse> {
   throwIfAborted(signal);
   const lease = await sessionLease(server, req.lease);
   const prefix = recipePrefix(req.name);
@@ -54,7 +58,11 @@ export async function lock(server: RecipeServer, req: LockRequest, signal?: Abor
   return create(LockResponseSchema, { header, key });
 }
 
-export async function unlock(server: RecipeServer, req: UnlockRequest): Promise<UnlockResponse> {
+export function unlock(server: RecipeServer, req: UnlockRequest): Promise<UnlockResponse> {
+  return asRecipeErrors(() => unlockImpl(server, req));
+}
+
+async function unlockImpl(server: RecipeServer, req: UnlockRequest): Promise<UnlockResponse> {
   const d = await server.deleteRange(create(DeleteRangeRequestSchema, { key: req.key }));
   return create(UnlockResponseSchema, { header: headerOf(d) });
 }

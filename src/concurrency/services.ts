@@ -1,10 +1,6 @@
-// The Lock and Election gRPC services: thin adapters from requests to the recipes. Each unary
-// method takes an optional AbortSignal second argument — the transport should abort it when the
-// call is cancelled (client gone, deadline) so that a waiting Lock/Campaign leaves no key behind.
-//
-// Observe is server-streaming, which the gRPC server does not serve yet: it is exported on its
-// own (observeStream) and left out of the Election service until the transport can carry it;
-// grpc-js answers UNIMPLEMENTED for it meanwhile.
+// The Lock and Election gRPC services: thin adapters from requests to the recipes. Lock and
+// Campaign take the call's AbortSignal (the transport aborts it when the client cancels or goes
+// away) so that a waiting Lock/Campaign leaves no key behind. Observe is server-streaming.
 import { Election, type LeaderRequest, type LeaderResponse } from '../gen/v3electionpb/v3election_pb.js';
 import { Lock } from '../gen/v3lockpb/v3lock_pb.js';
 import type { ServiceImpl } from '../api/grpc-server.js';
@@ -30,6 +26,7 @@ export function concurrencyServices(server: EtcdServer): ServiceImpl[] {
         proclaim: (r: Arg<typeof proclaim>) => proclaim(server, r),
         leader: (r: Arg<typeof leader>) => leader(server, r),
         resign: (r: Arg<typeof resign>) => resign(server, r),
+        observe: observeStream(server),
       },
     },
   ];

@@ -157,9 +157,9 @@ describe('v3 Lock', () => {
     await unlockKey(r.key);
   });
 
-  test('an unknown lease is refused with etcd error, and nothing is written', async () => {
+  test('an unknown lease is refused with etcd message (code UNKNOWN, as etcd\'s Lock service answers), and nothing is written', async () => {
     const s = env.member.server;
-    await assert.rejects(lock(s, lockReq('nol', 0x7777n)), etcdError(GrpcCode.NotFound, 'etcdserver: requested lease not found'));
+    await assert.rejects(lock(s, lockReq('nol', 0x7777n)), etcdError(GrpcCode.Unknown, 'etcdserver: requested lease not found'));
     assert.equal((await keysUnder(env.member, 'nol/')).length, 0);
   });
 
