@@ -502,13 +502,20 @@ export class World implements NodeEnv {
       this.net.faults = { loss: 0, duplicate: 0, maxDelay: this.opts.maxDelay, reorder: this.opts.reorder };
       for (const [id] of this.downUntil) this.downUntil.set(id, 0);
       let ok = false;
+      // Progress = something new committed, or some member applied more (catching up).
+      const progressMark = (): number => {
+        let n = this.checker.maxCommitted;
+        for (const m of this.nodes.values()) n += m.applied;
+        return n;
+      };
       let lastProgressAt = this.time;
-      let committed = this.checker.maxCommitted;
+      let mark = progressMark();
       for (let i = 0; i < 20 * this.opts.healSteps && !ok && this.time - lastProgressAt < this.opts.healSteps; i++) {
         this.stepTime();
         ok = this.settled();
-        if (this.checker.maxCommitted > committed) {
-          committed = this.checker.maxCommitted;
+        const now = progressMark();
+        if (now > mark) {
+          mark = now;
           lastProgressAt = this.time;
         }
       }
