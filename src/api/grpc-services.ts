@@ -12,8 +12,7 @@ import {
   type WatchResponse,
 } from '../gen/etcdserverpb/rpc_pb.js';
 import { WatchStream } from '../watch/index.js';
-import { concurrencyServices, observeStream } from '../concurrency/index.js';
-import { Election } from '../gen/v3electionpb/v3election_pb.js';
+import { concurrencyServices } from '../concurrency/index.js';
 import type { EtcdServer } from '../server/etcd-server.js';
 import { type BidiStream, type RpcObserver, type ServiceImpl, grpcCodeName } from './grpc-server.js';
 
@@ -21,11 +20,8 @@ import { type BidiStream, type RpcObserver, type ServiceImpl, grpcCodeName } fro
 const GRPC_OVERHEAD_BYTES = 512 * 1024;
 
 export function etcdServices(server: EtcdServer): ServiceImpl[] {
-  const recipes = concurrencyServices(server).map((svc) =>
-    svc.service === Election ? { ...svc, methods: { ...svc.methods, observe: observeStream(server) } } : svc,
-  );
   return [
-    ...recipes,
+    ...concurrencyServices(server),
     {
       service: Watch,
       methods: {
