@@ -43,7 +43,9 @@ async function lockImpl(server: RecipeServer, req: LockRequest, signal?: AbortSi
   const holder = rangeKvs(t, 1)[0];
   let header: ResponseHeader;
   try {
-    throwIfAborted(signal);
+    // An abort during the put: take back the key we just put. A key this lease already held
+    // (an earlier Lock) is that call's to release, not ours.
+    if (t.succeeded) throwIfAborted(signal);
     if (holder === undefined || holder.createRevision === myRev) {
       header = headerOf(t);
     } else {

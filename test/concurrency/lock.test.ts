@@ -146,6 +146,18 @@ describe('v3 Lock', () => {
     assert.equal((await keysUnder(env.member, 'cx2/')).length, 0);
   });
 
+  test('an aborted re-lock by the holder does not release the lock an earlier call took', async () => {
+    const s = env.member.server;
+    const lease = await grant(env.member);
+    const held = await lock(s, lockReq('cx3', lease));
+    const ac = new AbortController();
+    const again = lock(s, lockReq('cx3', lease), ac.signal);
+    ac.abort();
+    await again.catch(() => undefined); // either answer is fine for a caller that left
+    assert.deepEqual((await keysUnder(env.member, 'cx3/')).map((kv) => str(kv.key)), [str(held.key)], 'still held');
+    await unlockKey(held.key);
+  });
+
   test('lease 0: the server grants a session lease with the default 60 s TTL', async () => {
     const s = env.member.server;
     const r: LockResponse = await lock(s, lockReq('nolease', 0n));
