@@ -29,15 +29,23 @@ export class Preallocator {
   /** Starts preparing a file unless one is already prepared or in progress. */
   start(): void {
     if (this.next !== null || this.closed) return;
+    this.ready = false;
     const p = this.make();
-    p.catch(() => undefined); // a failure surfaces in take(), which falls back to a fresh file
+    p.then(
+      () => (this.ready = this.next === p),
+      () => undefined, // a failure surfaces in take(), which falls back to a fresh file
+    );
     this.next = p;
   }
+
+  /** True once a prepared file is waiting to be taken. */
+  ready = false;
 
   /** The prepared file, or null if preparing it failed (the caller creates one itself). */
   async take(): Promise<PreparedFile | null> {
     const p = this.next;
     this.next = null;
+    this.ready = false;
     if (p === null) return null;
     try {
       return await p;

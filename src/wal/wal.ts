@@ -63,6 +63,9 @@ export interface WalMetrics {
   writeBytes(bytes: number): void;
 }
 
+/** See maybePreallocate(): how much a non-preallocated segment takes before its successor is prepared. */
+const EARLY_PREALLOC_BYTES = 1024 * 1024;
+
 /** etcd logs an fdatasync slower than this ("slow fdatasync"); so do we. */
 const WARN_SYNC_SECONDS = 1;
 
@@ -98,6 +101,8 @@ export class Wal {
   private encSeg: SegmentInfo;
   private encSegCreate = false;
   private encSegBytes: number;
+  /** Whether the segment being encoded into lives in a zero-filled (preallocated) file. */
+  private encSegPreallocated = false;
   private readonly sealed: Piece[] = [];
   private hardState: HardState | null;
   private snapshot: SnapshotMarker | null;
@@ -225,6 +230,8 @@ export class Wal {
         opts.preallocate ?? true,
         opts.metrics ?? null,
       );
+      // A tail with zeros past the log's end was preallocated; the first segment never is.
+      wal.encSegPreallocated = (await tail.stat()).size > read.tailOffset;
       return { wal, state };
     } catch (err) {
       await lock.release();
@@ -361,7 +368,8 @@ export class Wal {
    * are deleted: the chained crc, the metadata, and the latest hard state and snapshot.
    */
   private maybeCut(): void {
-    if (this.encSegBytes < this.segmentSize) return;
+    if (this.encSegBytes < this.segmentSize && !this.cutIntoPreallocated()) return;
+    this.encSegPreallocated = this.prealloc?.ready ?? false;
     this.sealed.push({ seg: this.encSeg, create: this.encSegCreate, seal: true, data: this.enc.detach() });
     const seq = this.encSeg.seq + 1;
     const firstIndex = this.logEnd + 1;
@@ -461,9 +469,23 @@ export class Wal {
   /**
    * Prepares the next segment once the tail is half full: early enough to be ready at the
    * cut, late enough that the zero-fill does not compete with start-up and recovery I/O.
+   * A segment that is NOT preallocated (the first one, which create() does not zero-fill)
+   * gets its successor prepared once EARLY_PREALLOC_BYTES were written to it — a member that
+   * only lives for a short test never pays for the 64 MiB zero-fill.
    */
   private maybePreallocate(): void {
-    if (this.tailOffset >= this.segmentSize / 2) this.prealloc?.start();
+    const half = this.segmentSize / 2;
+    const threshold = this.encSegPreallocated ? half : Math.min(half, EARLY_PREALLOC_BYTES);
+    if (this.tailOffset >= threshold) this.prealloc?.start();
+  }
+
+  /**
+   * Appending to a file that grows makes every fdatasync also commit the inode (a journal write);
+   * overwriting preallocated zeros does not. So once a prepared file is ready, a tail that is not
+   * preallocated is cut early and the log continues in the prepared file.
+   */
+  private cutIntoPreallocated(): boolean {
+    return !this.encSegPreallocated && this.encSegBytes > 0 && (this.prealloc?.ready ?? false);
   }
 
   /** The injected (or default) fdatasync, timed for metrics and the slow-disk warning. */
