@@ -11,7 +11,3 @@ export async function rpc<T>(p: Promise<T>): Promise<T> {
     throw e;
   }
 }
-
-export function utf8(s: string): Uint8Array {
-  return Buffer.from(s, 'utf8');
-}

@@ -1,5 +1,4 @@
 // Small pieces of Go formatting that etcdctl output depends on.
-import type { KeyValue } from '../../../gen/mvccpb/kv_pb.js';
 import { goPanic } from '../exit.js';
 
 /** fmt "%x" of a uint64 (member ids). */
@@ -51,8 +50,4 @@ export function hexEscape(b: Uint8Array): string {
 export function must<T>(v: T | undefined): T {
   if (v === undefined) goPanic('runtime error: invalid memory address or nil pointer dereference\n[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x0]');
   return v;
-}
-
-export function emptyKv(kv: KeyValue | undefined): boolean {
-  return kv === undefined;
 }
