@@ -389,6 +389,10 @@ export class Lessor {
       const lease = this.leaseMap.get(next.id);
       if (lease === undefined) {
         this.expiryQueue.delete(next.id);
+      } else if (next.time < lease.expiry) {
+        // renew() moves deadlines later lazily: put a stale entry at its real place first, so
+        // leases come out in (expiry, id) order even when a renewed one sat ahead in the heap.
+        this.expiryQueue.set(next.id, lease.expiry);
       } else if (lease.expiry <= now) {
         out.push(next.id);
         this.expiryQueue.set(next.id, now + this.expiredRetryMs);
