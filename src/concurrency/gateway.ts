@@ -7,6 +7,7 @@ import {
   CampaignResponseSchema,
   LeaderRequestSchema,
   LeaderResponseSchema,
+  type LeaderResponse,
   ProclaimRequestSchema,
   ProclaimResponseSchema,
   ResignRequestSchema,
@@ -14,7 +15,7 @@ import {
 } from '../gen/v3electionpb/v3election_pb.js';
 import { LockRequestSchema, LockResponseSchema, UnlockRequestSchema, UnlockResponseSchema } from '../gen/v3lockpb/v3lock_pb.js';
 import type { EtcdServer } from '../server/etcd-server.js';
-import { campaign, leader, proclaim, resign } from './election.js';
+import { campaign, leader, observe, proclaim, resign } from './election.js';
 import { lock, unlock } from './lock.js';
 
 export interface ConcurrencyRoute {
@@ -38,4 +39,23 @@ export const concurrencyGatewayRoutes: Record<string, ConcurrencyRoute> = {
   '/v3/election/proclaim': route(ProclaimRequestSchema, ProclaimResponseSchema, (s, r) => proclaim(s, r)),
   '/v3/election/leader': route(LeaderRequestSchema, LeaderResponseSchema, (s, r) => leader(s, r)),
   '/v3/election/resign': route(ResignRequestSchema, ResignResponseSchema, (s, r) => resign(s, r)),
+};
+
+/**
+ * Server-streaming gateway routes: grpc-gateway writes each response of the stream as one line
+ * `{"result": <response JSON>}`. `stream` sends every response through `send` and resolves when
+ * the signal aborts (the HTTP client went away).
+ */
+export interface ConcurrencyStreamRoute {
+  req: DescMessage;
+  res: DescMessage;
+  stream: (server: EtcdServer, req: never, signal: AbortSignal, send: (resp: unknown) => void) => Promise<void>;
+}
+
+export const concurrencyGatewayStreams: Record<string, ConcurrencyStreamRoute> = {
+  '/v3/election/observe': {
+    req: LeaderRequestSchema,
+    res: LeaderResponseSchema,
+    stream: (s, r: MessageShape<typeof LeaderRequestSchema>, signal, send: (resp: LeaderResponse) => void) => observe(s, r.name, signal, send),
+  },
 };

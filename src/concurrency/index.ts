@@ -2,7 +2,7 @@
 export { lock, unlock } from './lock.js';
 export { campaign, proclaim, resign, leader, observe } from './election.js';
 export { concurrencyServices, observeStream, type ServerStreamCall, type ServerStreamImpl } from './services.js';
-export { concurrencyGatewayRoutes, type ConcurrencyRoute } from './gateway.js';
+export { concurrencyGatewayRoutes, concurrencyGatewayStreams, type ConcurrencyRoute, type ConcurrencyStreamRoute } from './gateway.js';
 export { ConcurrencyErrors } from './errors.js';
 export { DEFAULT_SESSION_TTL } from './session.js';
 export type { RecipeServer } from './server.js';

@@ -5,8 +5,11 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { create, fromJsonString, toJsonString, type MessageShape } from '@bufbuild/protobuf';
+import { CampaignRequestSchema } from '../../src/gen/v3electionpb/v3election_pb.js';
+import { campaign, concurrencyGatewayStreams } from '../../src/concurrency/index.js';
 import { startServer, type ServerHandle } from '../helpers/real-etcd.js';
-import { eventually, startEnv, within, type Env } from './helpers.js';
+import { b, eventually, grant, startEnv, within, type Env } from './helpers.js';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 const unb64 = (s: string): string => Buffer.from(s, 'base64').toString('latin1');
@@ -99,5 +102,29 @@ describe('Lock and Election on the JSON gateway: tsetcd as real etcd', { skip: !
       .filter((k) => got[k] !== want[k])
       .map((k) => `${k}:\n  etcd:   ${want[k]}\n  tsetcd: ${got[k]}`);
     assert.deepEqual(diffs, [], diffs.join('\n'));
+  });
+});
+
+describe('the Observe gateway stream route', () => {
+  let env: Env;
+  before(async () => (env = await startEnv()));
+  after(async () => env.stop());
+
+  test('/v3/election/observe: a JSON request in, one JSON response per leader change, ends on abort', async () => {
+    const route = concurrencyGatewayStreams['/v3/election/observe']!;
+    const req = fromJsonString(route.req, JSON.stringify({ name: b64('gw-ob') }));
+    const lines: string[] = [];
+    const ac = new AbortController();
+    const done = route.stream(env.member.server, req as never, ac.signal, (resp) =>
+      lines.push(`{"result":${toJsonString(route.res, resp as MessageShape<typeof route.res>, { useProtoFieldName: true })}}`),
+    );
+    const lease = await grant(env.member);
+    await campaign(env.member.server, create(CampaignRequestSchema, { name: b('gw-ob'), lease, value: b('hello') }));
+    await eventually(async () => lines.length === 1, 'the leader streamed');
+    const first = JSON.parse(lines[0]!) as { result: { kv: { key: string; value: string } } };
+    assert.equal(unb64(first.result.kv.value), 'hello');
+    assert.equal(unb64(first.result.kv.key), `gw-ob/${lease.toString(16)}`);
+    ac.abort();
+    await within(done, 2000, 'the stream to end');
   });
 });
