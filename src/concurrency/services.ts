@@ -1,31 +1,36 @@
 // The Lock and Election gRPC services: thin adapters from requests to the recipes. Lock and
 // Campaign take the call's AbortSignal (the transport aborts it when the client cancels or goes
 // away) so that a waiting Lock/Campaign leaves no key behind. Observe is server-streaming.
-import { Election, type LeaderRequest, type LeaderResponse } from '../gen/v3electionpb/v3election_pb.js';
-import { Lock } from '../gen/v3lockpb/v3lock_pb.js';
+import {
+  type CampaignRequest,
+  Election,
+  type LeaderRequest,
+  type LeaderResponse,
+  type ProclaimRequest,
+  type ResignRequest,
+} from '../gen/v3electionpb/v3election_pb.js';
+import { Lock, type LockRequest, type UnlockRequest } from '../gen/v3lockpb/v3lock_pb.js';
 import type { ServiceImpl } from '../api/grpc-server.js';
 import type { EtcdServer } from '../server/etcd-server.js';
 import { campaign, leader, observe, proclaim, resign } from './election.js';
 import { lock, unlock } from './lock.js';
-
-type Arg<F extends (s: EtcdServer, r: never, ...rest: never[]) => unknown> = Parameters<F>[1];
 
 export function concurrencyServices(server: EtcdServer): ServiceImpl[] {
   return [
     {
       service: Lock,
       methods: {
-        lock: (r: Arg<typeof lock>, signal?: AbortSignal) => lock(server, r, signal),
-        unlock: (r: Arg<typeof unlock>) => unlock(server, r),
+        lock: (r: LockRequest, signal?: AbortSignal) => lock(server, r, signal),
+        unlock: (r: UnlockRequest) => unlock(server, r),
       },
     },
     {
       service: Election,
       methods: {
-        campaign: (r: Arg<typeof campaign>, signal?: AbortSignal) => campaign(server, r, signal),
-        proclaim: (r: Arg<typeof proclaim>) => proclaim(server, r),
-        leader: (r: Arg<typeof leader>) => leader(server, r),
-        resign: (r: Arg<typeof resign>) => resign(server, r),
+        campaign: (r: CampaignRequest, signal?: AbortSignal) => campaign(server, r, signal),
+        proclaim: (r: ProclaimRequest) => proclaim(server, r),
+        leader: (r: LeaderRequest) => leader(server, r),
+        resign: (r: ResignRequest) => resign(server, r),
         observe: observeStream(server),
       },
     },
