@@ -53,6 +53,8 @@ export class Raft {
   isLearner = false;
   /** We applied our own removal (we may still campaign, only to hand over; see mayCampaignToHandOver). */
   removedSelf = false;
+  /** Ticks since our last hand-over campaign (they are rate-limited; see mayCampaignToHandOver). */
+  private ticksSinceHandOver = Number.MAX_SAFE_INTEGER;
   lead: NodeId = NONE;
   /** Target of an ongoing leader transfer, or NONE. */
   leadTransferee: NodeId = NONE;
@@ -375,7 +377,15 @@ export class Raft {
    * its log and transfers leadership (see becomeLeader). The simulator found this case.
    */
   private mayCampaignToHandOver(): boolean {
-    return this.removedSelf && !this.prs.progress.has(this.id) && this.prs.voters.size > 0 && !this.raftLog.hasPendingSnapshot();
+    return (
+      this.removedSelf &&
+      !this.prs.progress.has(this.id) &&
+      this.prs.voters.size > 0 &&
+      !this.raftLog.hasPendingSnapshot() &&
+      // At most once per two election timeouts: each attempt bumps the term, and when it
+      // is not needed (a better candidate exists) it only delays that candidate.
+      this.ticksSinceHandOver >= 2 * this.electionTimeout
+    );
   }
 
   private hup(kind: CampaignKind): void {
@@ -437,6 +447,7 @@ export class Raft {
   // ---- ticks -----------------------------------------------------------------------
 
   tick(): void {
+    if (this.removedSelf) this.ticksSinceHandOver++;
     if (this.state === StateRole.Leader) this.tickHeartbeat();
     else this.tickElection();
   }
@@ -545,6 +556,7 @@ export class Raft {
     } else {
       this.send(message({ type: voteResponseType(m.type), to: m.from, term: this.term, reject: true }));
       if (!upToDate && this.state !== StateRole.Leader && this.mayCampaignToHandOver()) {
+        this.ticksSinceHandOver = 0;
         this.campaign(this.preVote ? 'pre-election' : 'election');
       }
     }

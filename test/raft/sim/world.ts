@@ -269,14 +269,14 @@ export class World implements NodeEnv {
     }
     if (to.removedPeers.has(m.from)) {
       // etcd's transport refuses messages from members it knows were removed (HTTP 410
-      // Gone), and a member told so shuts itself down: it would only disrupt elections.
-      // Except a removed leader still handing over: stopping it before the survivors learn
-      // the removal is committed could strand them (they may still need its vote).
+      // Gone), and a member told so shuts itself down. Not at once, though: the remaining
+      // voters may not know yet that its removal committed and may still need its vote (in
+      // a two-voter cluster, to elect anyone at all). Like a member that applied its own
+      // removal, it stops once a leader runs without it (see stepTime).
       const sender = this.nodes.get(m.from);
-      if (sender?.alive && !sender.isLeader()) {
-        sender.crash();
-        sender.stopped = true;
-        this.trace(`${sender.id} stops (told it was removed)`);
+      if (sender?.alive && sender.removedSelfAt < 0) {
+        sender.removedSelfAt = this.time;
+        this.trace(`${sender.id} told it was removed`);
       }
       return;
     }
