@@ -39,7 +39,7 @@ import {
 } from '../gen/etcdserverpb/rpc_pb.js';
 import { EtcdError, GrpcCode } from '../server/errors.js';
 import { WatchStream } from '../watch/index.js';
-import { concurrencyGatewayRoutes } from '../concurrency/index.js';
+import { concurrencyGatewayRoutes, concurrencyGatewayStreams } from '../concurrency/index.js';
 import type { EtcdServer } from '../server/etcd-server.js';
 
 type Req = http.IncomingMessage;
@@ -209,8 +209,12 @@ async function handleRecipe(server: EtcdServer, req: Req, res: Res, route: (type
     sendError(res, GrpcCode.InvalidArgument, e instanceof Error ? e.message : String(e));
     return;
   }
+  // Abort when the response is closed unfinished (client gone); a socket listener would pile up
+  // on keep-alive connections.
   const ac = new AbortController();
-  req.socket.once('close', () => ac.abort());
+  res.once('close', () => {
+    if (!res.writableFinished) ac.abort();
+  });
   try {
     const out = await route.call(server, msg as never, ac.signal);
     res.writeHead(200, { 'content-type': 'application/json', ...CORS });
@@ -219,6 +223,30 @@ async function handleRecipe(server: EtcdServer, req: Req, res: Res, route: (type
     if (e instanceof EtcdError) sendError(res, e.code, e.message);
     else sendError(res, GrpcCode.Unknown, e instanceof Error ? e.message : String(e));
   }
+}
+
+/** Election.Observe over the gateway: one {"result": ...} line per leader change until the client leaves. */
+async function handleRecipeStream(server: EtcdServer, res: Res, route: (typeof concurrencyGatewayStreams)[string], body: string): Promise<void> {
+  let msg: unknown;
+  try {
+    msg = fromJsonString(route.req, body.trim() === '' ? '{}' : body);
+  } catch (e) {
+    sendError(res, GrpcCode.InvalidArgument, e instanceof Error ? e.message : String(e));
+    return;
+  }
+  const ac = new AbortController();
+  res.once('close', () => ac.abort());
+  res.writeHead(200, { 'content-type': 'application/json', ...CORS });
+  try {
+    await route.stream(server, msg as never, ac.signal, (out: unknown) =>
+      res.write(`{"result":${toJsonString(route.res, out as MessageShape<typeof route.res>, { useProtoFieldName: true })}}\n`),
+    );
+  } catch (e) {
+    const code = e instanceof EtcdError ? e.code : GrpcCode.Unknown;
+    const message = e instanceof Error ? e.message : String(e);
+    res.write(`${JSON.stringify({ error: { grpc_code: code, http_code: httpStatusFor(code), message, http_status: '' } })}\n`);
+  }
+  res.end();
 }
 
 async function handleStream(server: EtcdServer, res: Res, path: string, body: string): Promise<void> {
@@ -250,7 +278,8 @@ export async function handleGateway(server: EtcdServer, req: Req, res: Res, path
   const r = path ? ROUTES[path] : undefined;
   const isStream = path !== null && (path in STREAMS || path === '/v3/watch');
   const recipe = path !== null ? concurrencyGatewayRoutes[path] : undefined;
-  if (!r && !isStream && !recipe) {
+  const recipeStream = path !== null ? concurrencyGatewayStreams[path] : undefined;
+  if (!r && !isStream && !recipe && !recipeStream) {
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
     res.end('Not Found\n');
     return;
@@ -282,6 +311,10 @@ export async function handleGateway(server: EtcdServer, req: Req, res: Res, path
   }
   if (recipe) {
     await handleRecipe(server, req, res, recipe, body);
+    return;
+  }
+  if (recipeStream) {
+    await handleRecipeStream(server, res, recipeStream, body);
     return;
   }
   if (!r) return;

@@ -453,7 +453,10 @@ export class EtcdServer {
     this.backend.close();
   }
 
-  /** cluster_id, member_id and raft_term for responses that set their own revision (Watch). */
+  /**
+   * cluster_id, member_id and raft_term for responses that set their own revision (Watch).
+   * Shared and cached: callers copy it (create(..., {...base, revision})) and never mutate it.
+   */
   baseHeader(): ResponseHeader {
     // Watch streams call this per response; the header only changes with the term.
     const term = this.consensus.status().term;
