@@ -135,6 +135,23 @@ function sendError(res: Res, code: number, message: string): void {
   res.end(body);
 }
 
+/** Parses one JSON request in protobuf's JSON mapping; on failure answers 400 and returns undefined. */
+function parseOrReject(schema: DescMessage, text: string, res: Res): unknown {
+  try {
+    return fromJsonString(schema, text.trim() === '' ? '{}' : text);
+  } catch (e) {
+    sendError(res, GrpcCode.InvalidArgument, e instanceof Error ? e.message : String(e));
+    return undefined;
+  }
+}
+
+/** A stream that already sent its 200 reports a failure as one {"error": ...} line, as grpc-gateway does. */
+function writeStreamError(res: Res, e: unknown): void {
+  const code = e instanceof EtcdError ? e.code : GrpcCode.Unknown;
+  const message = e instanceof Error ? e.message : String(e);
+  res.write(`${JSON.stringify({ error: { grpc_code: code, http_code: httpStatusFor(code), message, http_status: '' } })}\n`);
+}
+
 /** Normalizes etcd's /v3beta/ and /v3alpha/ prefixes to /v3/ as etcd 3.4 still accepts them. */
 export function gatewayPath(pathname: string): string | null {
   const m = /^\/v3(?:beta|alpha)?(\/.*)$/.exec(pathname);
@@ -202,13 +219,8 @@ function handleWatch(server: EtcdServer, req: Req, res: Res, body: string, maxBy
 
 /** Lock/Election over the gateway: a waiting Lock or Campaign is abandoned if the client leaves. */
 async function handleRecipe(server: EtcdServer, req: Req, res: Res, route: (typeof concurrencyGatewayRoutes)[string], body: string): Promise<void> {
-  let msg: unknown;
-  try {
-    msg = fromJsonString(route.req, body.trim() === '' ? '{}' : body);
-  } catch (e) {
-    sendError(res, GrpcCode.InvalidArgument, e instanceof Error ? e.message : String(e));
-    return;
-  }
+  const msg = parseOrReject(route.req, body, res);
+  if (msg === undefined) return;
   // Abort when the response is closed unfinished (client gone); a socket listener would pile up
   // on keep-alive connections.
   const ac = new AbortController();
@@ -227,13 +239,8 @@ async function handleRecipe(server: EtcdServer, req: Req, res: Res, route: (type
 
 /** Election.Observe over the gateway: one {"result": ...} line per leader change until the client leaves. */
 async function handleRecipeStream(server: EtcdServer, res: Res, route: (typeof concurrencyGatewayStreams)[string], body: string): Promise<void> {
-  let msg: unknown;
-  try {
-    msg = fromJsonString(route.req, body.trim() === '' ? '{}' : body);
-  } catch (e) {
-    sendError(res, GrpcCode.InvalidArgument, e instanceof Error ? e.message : String(e));
-    return;
-  }
+  const msg = parseOrReject(route.req, body, res);
+  if (msg === undefined) return;
   const ac = new AbortController();
   res.once('close', () => ac.abort());
   res.writeHead(200, { 'content-type': 'application/json', ...CORS });
@@ -242,9 +249,7 @@ async function handleRecipeStream(server: EtcdServer, res: Res, route: (typeof c
       res.write(`{"result":${toJsonString(route.res, out as MessageShape<typeof route.res>, { useProtoFieldName: true })}}\n`),
     );
   } catch (e) {
-    const code = e instanceof EtcdError ? e.code : GrpcCode.Unknown;
-    const message = e instanceof Error ? e.message : String(e);
-    res.write(`${JSON.stringify({ error: { grpc_code: code, http_code: httpStatusFor(code), message, http_status: '' } })}\n`);
+    writeStreamError(res, e);
   }
   res.end();
 }
@@ -264,9 +269,7 @@ async function handleStream(server: EtcdServer, res: Res, path: string, body: st
       const out = await st.each(server, fromJsonString(st.req, m) as never);
       res.write(`{"result":${toJsonString(st.res, out as MessageShape<typeof st.res>, { useProtoFieldName: true })}}\n`);
     } catch (e) {
-      const code = e instanceof EtcdError ? e.code : GrpcCode.Unknown;
-      const message = e instanceof Error ? e.message : String(e);
-      res.write(`${JSON.stringify({ error: { grpc_code: code, http_code: httpStatusFor(code), message, http_status: '' } })}\n`);
+      writeStreamError(res, e);
       break;
     }
   }
@@ -318,13 +321,8 @@ export async function handleGateway(server: EtcdServer, req: Req, res: Res, path
     return;
   }
   if (!r) return;
-  let msg: unknown;
-  try {
-    msg = fromJsonString(r.req, body.trim() === '' ? '{}' : body);
-  } catch (e) {
-    sendError(res, GrpcCode.InvalidArgument, e instanceof Error ? e.message : String(e));
-    return;
-  }
+  const msg = parseOrReject(r.req, body, res);
+  if (msg === undefined) return;
   try {
     const out = await r.call(server, msg as never);
     const json = toJsonString(r.res, out as MessageShape<typeof r.res>, { useProtoFieldName: true });

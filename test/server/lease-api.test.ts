@@ -4,31 +4,24 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Code, ConnectError, createClient, type Client } from '@connectrpc/connect';
-import { createGrpcTransport } from '@connectrpc/connect-node';
 import { KV, Lease } from '../../src/gen/etcdserverpb/rpc_pb.js';
-import { startMember, type Member } from '../../src/embed/member.js';
-import { tempDir } from '../helpers/tmp.js';
+import { startTestMember, type TestMember } from '../helpers/member.js';
 
 const b = (s: string): Buffer => Buffer.from(s);
 
 describe('leases', () => {
-  const tmp = tempDir();
-  let member: Member;
+  let tm: TestMember;
   let kv: Client<typeof KV>;
   let lease: Client<typeof Lease>;
   let url: string;
 
   before(async () => {
-    member = await startMember({ dataDir: tmp.dir, listenClientUrls: ['http://127.0.0.1:0'], defaultMetrics: false });
-    url = member.clientUrls[0]!;
-    const t = createGrpcTransport({ baseUrl: url });
-    kv = createClient(KV, t);
-    lease = createClient(Lease, t);
+    tm = await startTestMember();
+    url = tm.url;
+    kv = createClient(KV, tm.transport);
+    lease = createClient(Lease, tm.transport);
   });
-  after(async () => {
-    await member.stop();
-    tmp.remove();
-  });
+  after(() => tm.dispose());
 
   test('grant: server-chosen ids, the minimum TTL, a client id, and a duplicate id', async () => {
     const g = await lease.leaseGrant({ TTL: 0n });
@@ -119,12 +112,12 @@ describe('leases', () => {
   test('leases survive a restart with their keys', async () => {
     const { ID } = await lease.leaseGrant({ TTL: 300n });
     await kv.put({ key: b('persist'), value: b('v'), lease: ID });
-    await member.stop();
-    member = await startMember({ dataDir: tmp.dir, listenClientUrls: ['http://127.0.0.1:0'], defaultMetrics: false });
-    url = member.clientUrls[0]!;
-    const t = createGrpcTransport({ baseUrl: url });
-    kv = createClient(KV, t);
-    lease = createClient(Lease, t);
+    const old = tm;
+    await old.stop();
+    const next = await startTestMember(old.dataDir);
+    tm = { ...next, dispose: async () => (await next.stop(), await old.dispose()) };
+    kv = createClient(KV, tm.transport);
+    lease = createClient(Lease, tm.transport);
     const ttl = await lease.leaseTimeToLive({ ID, keys: true });
     assert.equal(ttl.grantedTTL, 300n);
     assert.deepEqual(ttl.keys.map((k) => Buffer.from(k).toString()), ['persist']);

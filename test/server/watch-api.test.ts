@@ -3,33 +3,26 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createClient, type Client } from '@connectrpc/connect';
-import { createGrpcTransport } from '@connectrpc/connect-node';
 import { KV, Watch, type WatchRequest, type WatchResponse } from '../../src/gen/etcdserverpb/rpc_pb.js';
 import { create } from '@bufbuild/protobuf';
 import { WatchRequestSchema } from '../../src/gen/etcdserverpb/rpc_pb.js';
-import { startMember, type Member } from '../../src/embed/member.js';
-import { tempDir } from '../helpers/tmp.js';
+import { startTestMember, type TestMember } from '../helpers/member.js';
 
 const b = (s: string): Buffer => Buffer.from(s);
 
 describe('watch through the client port', () => {
-  const tmp = tempDir();
-  let member: Member;
+  let tm: TestMember;
   let kv: Client<typeof KV>;
   let watch: Client<typeof Watch>;
   let url: string;
 
   before(async () => {
-    member = await startMember({ dataDir: tmp.dir, listenClientUrls: ['http://127.0.0.1:0'], defaultMetrics: false });
-    url = member.clientUrls[0]!;
-    const t = createGrpcTransport({ baseUrl: url });
-    kv = createClient(KV, t);
-    watch = createClient(Watch, t);
+    tm = await startTestMember();
+    url = tm.url;
+    kv = createClient(KV, tm.transport);
+    watch = createClient(Watch, tm.transport);
   });
-  after(async () => {
-    await member.stop();
-    tmp.remove();
-  });
+  after(() => tm.dispose());
 
   test('gRPC: created, then a txn\'s events in one response, in revision order', async () => {
     const ctrl = new AbortController();
