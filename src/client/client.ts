@@ -24,8 +24,13 @@ import {
   type HashKVResponse, type HashResponse, type MemberListResponse, type PutResponse,
   type RangeResponse, type StatusResponse, type TxnResponse,
 } from '../gen/etcdserverpb/rpc_pb.js';
+import {
+  MemberAddRequestSchema, MemberPromoteRequestSchema, MemberRemoveRequestSchema, MemberUpdateRequestSchema, MoveLeaderRequestSchema,
+  type MemberAddResponse, type MemberPromoteResponse, type MemberRemoveResponse, type MemberUpdateResponse, type MoveLeaderResponse,
+} from '../gen/etcdserverpb/rpc_pb.js';
 import { baseUrl, parseEndpoint, type Endpoint } from './endpoints.js';
 import { canceledError, classify, deadlineError, EtcdError, rpcErrorString, serverError } from './errors.js';
+import { checkPeerURLs } from './urls.js';
 
 export interface TlsOptions {
   /** PEM CA bundle used to verify the server (etcdctl --cacert). */
@@ -250,6 +255,39 @@ export class EtcdClient {
   memberList(o?: CallOptions): Promise<MemberListResponse> {
     const r = create(MemberListRequestSchema, {});
     return this.call((c, co) => c.cluster.memberList(r, co), { ...o, isWrite: false });
+  }
+  /**
+   * Adds a member (a raft learner with isLearner). The peer URLs are checked first, as etcd's
+   * client does: a bad one throws PeerURLError (urls.ts) without a request. Membership changes
+   * are not retried once they may have been sent (clientv3 gives them no retry policy).
+   */
+  memberAdd(peerURLs: string[], isLearner: boolean, o?: CallOptions): Promise<MemberAddResponse> {
+    checkPeerURLs(peerURLs);
+    const r = create(MemberAddRequestSchema, { peerURLs, isLearner });
+    return this.call((c, co) => c.cluster.memberAdd(r, co), { ...o, isWrite: true });
+  }
+  memberRemove(id: bigint, o?: CallOptions): Promise<MemberRemoveResponse> {
+    const r = create(MemberRemoveRequestSchema, { ID: id });
+    return this.call((c, co) => c.cluster.memberRemove(r, co), { ...o, isWrite: true });
+  }
+  /** Replaces a member's peer URLs (checked first, like memberAdd's). */
+  memberUpdate(id: bigint, peerURLs: string[], o?: CallOptions): Promise<MemberUpdateResponse> {
+    checkPeerURLs(peerURLs);
+    const r = create(MemberUpdateRequestSchema, { ID: id, peerURLs });
+    return this.call((c, co) => c.cluster.memberUpdate(r, co), { ...o, isWrite: true });
+  }
+  /** Promotes a learner that has caught up with the leader to a voting member. */
+  memberPromote(id: bigint, o?: CallOptions): Promise<MemberPromoteResponse> {
+    const r = create(MemberPromoteRequestSchema, { ID: id });
+    return this.call((c, co) => c.cluster.memberPromote(r, co), { ...o, isWrite: true });
+  }
+  /**
+   * Asks the leader to hand leadership to `targetID` and waits until it has. Only the leader
+   * accepts it ("etcdserver: not leader" elsewhere): give the client the leader's endpoint.
+   */
+  moveLeader(targetID: bigint, o?: CallOptions): Promise<MoveLeaderResponse> {
+    const r = create(MoveLeaderRequestSchema, { targetID });
+    return this.call((c, co) => c.maintenance.moveLeader(r, co), { ...o, isWrite: false });
   }
 
   /**

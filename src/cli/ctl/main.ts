@@ -7,6 +7,7 @@ import { delCommand, getCommand, putCommand } from './commands/kv.js';
 import { endpointCommand } from './commands/endpoint.js';
 import { leaseCommand } from './commands/lease.js';
 import { memberCommand } from './commands/member.js';
+import { moveLeaderCommand } from './commands/move-leader.js';
 import { NOT_IMPLEMENTED } from './commands/not-implemented.js';
 import { txnCommand } from './commands/txn.js';
 import { versionCommand } from './commands/version.js';
@@ -34,7 +35,7 @@ export const ROOT: CommandSpec = {
   persistentFlags: GLOBAL_FLAGS,
   children: [
     getCommand, putCommand, delCommand, txnCommand, compactionCommand, alarmCommand, defragCommand,
-    endpointCommand, versionCommand, memberCommand, leaseCommand,
+    endpointCommand, versionCommand, memberCommand, moveLeaderCommand, leaseCommand,
     { use: 'help [command]', short: 'Help about any command', run: helpRun },
     ...NOT_IMPLEMENTED,
   ],

@@ -32,7 +32,13 @@ async function healthRun(ctx: RunContext): Promise<void> {
   const eps = await endpointsFromCluster(ctx);
   const timeoutMs = ctx.flags.durationMs('command-timeout');
   // One client per endpoint, checked in parallel; each reads a key linearizably (a quorum read).
-  const results = await Promise.all(eps.map(async (ep): Promise<EpHealth> => {
+  // Results are listed in the order they arrive, as etcdctl collects them from a channel.
+  const results: EpHealth[] = [];
+  await Promise.all(eps.map(async (ep) => results.push(await checkHealth(ep))));
+  cfg.printer.endpointHealth(results);
+  if (results.some((h) => h.error !== '')) exitWithError(ExitError, 'unhealthy cluster');
+
+  async function checkHealth(ep: string): Promise<EpHealth> {
     let c;
     try {
       c = newClient(ctx, cfg, [ep]);
@@ -61,9 +67,7 @@ async function healthRun(ctx: RunContext): Promise<void> {
     } finally {
       c.close();
     }
-  }));
-  cfg.printer.endpointHealth(results);
-  if (results.some((h) => h.error !== '')) exitWithError(ExitError, 'unhealthy cluster');
+  }
 }
 
 async function statusRun(ctx: RunContext): Promise<void> {

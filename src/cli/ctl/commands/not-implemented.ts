@@ -36,7 +36,6 @@ See each sub-command's help for details on how to use the generated script.
   notImplemented('lock <lockname> [exec-command arg1 arg2 ...]', 'Acquires a named lock'),
   notImplemented('make-mirror [options] <destination>', 'Makes a mirror at the destination etcd cluster'),
   notImplemented('migrate', 'Migrates keys in a v2 store to a mvcc store'),
-  notImplemented('move-leader <transferee-member-id>', 'Transfers leadership to another etcd cluster member.'),
   notImplemented('role <subcommand>', 'Role related commands', [
     notImplemented('add <role name>', 'Adds a new role'),
     notImplemented('delete <role name>', 'Deletes a role'),

@@ -86,7 +86,7 @@ export function txnResponse(r: TxnResponse): string {
   return obj([['header', ptr(r.header, header)], ['succeeded', bool(r.succeeded)], ['responses', arr(r.responses, responseOp)]]);
 }
 
-function member(m: Member): string {
+export function member(m: Member): string {
   return obj([
     ['ID', num(m.ID)], ['name', text(m.name)], ['peerURLs', arr(m.peerURLs, str)], ['clientURLs', arr(m.clientURLs, str)],
     ['isLearner', bool(m.isLearner)],
