@@ -167,3 +167,6 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
 export function startEtcd(opts: Omit<StartOptions, 'kind'> = {}): Promise<ServerHandle> {
   return startServer({ ...opts, kind: 'etcd' });
 }
+
+/** For test/helpers/cluster.ts: the readiness wait and the server binary of each kind. */
+export { ready as waitServerReady, command as serverCommand };
