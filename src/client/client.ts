@@ -28,6 +28,9 @@ import {
   MemberAddRequestSchema, MemberPromoteRequestSchema, MemberRemoveRequestSchema, MemberUpdateRequestSchema, MoveLeaderRequestSchema,
   type MemberAddResponse, type MemberPromoteResponse, type MemberRemoveResponse, type MemberUpdateResponse, type MoveLeaderResponse,
 } from '../gen/etcdserverpb/rpc_pb.js';
+import { Watch, type WatchRequest, type WatchResponse } from '../gen/etcdserverpb/rpc_pb.js';
+import { Election, CampaignRequestSchema, ResignRequestSchema, type CampaignResponse, type LeaderKey, type ResignResponse } from '../gen/v3electionpb/v3election_pb.js';
+import { Lock, LockRequestSchema, UnlockRequestSchema, type LockResponse, type UnlockResponse } from '../gen/v3lockpb/v3lock_pb.js';
 import { baseUrl, parseEndpoint, type Endpoint } from './endpoints.js';
 import { canceledError, classify, deadlineError, EtcdError, rpcErrorString, serverError } from './errors.js';
 import { checkPeerURLs } from './urls.js';
@@ -92,6 +95,9 @@ interface Conn {
   readonly cluster: Client<typeof Cluster>;
   readonly auth: Client<typeof Auth>;
   readonly lease: Client<typeof Lease>;
+  readonly watch: Client<typeof Watch>;
+  readonly lock: Client<typeof Lock>;
+  readonly election: Client<typeof Election>;
   /** Settles once the first dial finished within the dial timeout. */
   dialed: boolean;
 }
@@ -251,6 +257,38 @@ export class EtcdClient {
     }
   }
 
+  // ---- Watch (src/client/watch.ts drives it) ----
+  /**
+   * Opens one Watch stream once a connection is up (waiting for one like any call, within
+   * the call's timeout). The stream lives until `signal` aborts or the server ends it; its
+   * failures surface while iterating. `requireLeader` sends etcd's "hasleader" metadata
+   * (clientv3.WithRequireLeader).
+   */
+  openWatchStream(requests: AsyncIterable<WatchRequest>, signal: AbortSignal, requireLeader: boolean, o?: CallOptions): Promise<AsyncIterable<WatchResponse>> {
+    return this.call(async (c, co) => {
+      const headers = requireLeader ? { ...co.headers, hasleader: 'true' } : co.headers;
+      return c.watch.watch(requests, { signal, headers });
+    }, { ...o, isWrite: false, signal });
+  }
+
+  // ---- Lock and Election services (v3lockpb, v3electionpb) ----
+  lock(name: Uint8Array, lease: bigint, o?: CallOptions): Promise<LockResponse> {
+    const r = create(LockRequestSchema, { name, lease });
+    return this.call((c, co) => c.lock.lock(r, co), { ...o, isWrite: true });
+  }
+  unlock(key: Uint8Array, o?: CallOptions): Promise<UnlockResponse> {
+    const r = create(UnlockRequestSchema, { key });
+    return this.call((c, co) => c.lock.unlock(r, co), { ...o, isWrite: true });
+  }
+  campaign(name: Uint8Array, lease: bigint, value: Uint8Array, o?: CallOptions): Promise<CampaignResponse> {
+    const r = create(CampaignRequestSchema, { name, lease, value });
+    return this.call((c, co) => c.election.campaign(r, co), { ...o, isWrite: true });
+  }
+  resign(leader: LeaderKey, o?: CallOptions): Promise<ResignResponse> {
+    const r = create(ResignRequestSchema, { leader });
+    return this.call((c, co) => c.election.resign(r, co), { ...o, isWrite: true });
+  }
+
   // ---- Cluster ----
   memberList(o?: CallOptions): Promise<MemberListResponse> {
     const r = create(MemberListRequestSchema, {});
@@ -343,6 +381,9 @@ export class EtcdClient {
         cluster: createClient(Cluster, transport),
         auth: createClient(Auth, transport),
         lease: createClient(Lease, transport),
+        watch: createClient(Watch, transport),
+        lock: createClient(Lock, transport),
+        election: createClient(Election, transport),
         dialed: false,
       };
       this.conns.set(key, c);

@@ -10,6 +10,8 @@ export interface RunContext {
   /** Every flag the command accepts: its own, its ancestors' persistent ones, --help. */
   flags: FlagSet;
   io: CtlIO;
+  /** The whole command line as etcdctl's os.Args sees it (program name first); watch reads it. */
+  argv?: readonly string[];
 }
 
 export interface CommandSpec {

@@ -4,7 +4,10 @@
 import { Command, find, type CommandSpec, type RunContext } from './command.js';
 import { alarmCommand, compactionCommand, defragCommand } from './commands/maintenance.js';
 import { delCommand, getCommand, putCommand } from './commands/kv.js';
+import { electCommand } from './commands/elect.js';
 import { endpointCommand } from './commands/endpoint.js';
+import { lockCommand } from './commands/lock.js';
+import { watchCommand } from './commands/watch.js';
 import { leaseCommand } from './commands/lease.js';
 import { memberCommand } from './commands/member.js';
 import { moveLeaderCommand } from './commands/move-leader.js';
@@ -36,6 +39,7 @@ export const ROOT: CommandSpec = {
   children: [
     getCommand, putCommand, delCommand, txnCommand, compactionCommand, alarmCommand, defragCommand,
     endpointCommand, versionCommand, memberCommand, moveLeaderCommand, leaseCommand,
+    watchCommand, lockCommand, electCommand,
     { use: 'help [command]', short: 'Help about any command', run: helpRun },
     ...NOT_IMPLEMENTED,
   ],
@@ -75,7 +79,7 @@ export async function run(argv: readonly string[], io: CtlIO): Promise<number> {
       io.stdout.write(usageText(cmd));
       return 0;
     }
-    await cmd.spec.run({ cmd, args: flags.args, flags, io: cio });
+    await cmd.spec.run({ cmd, args: flags.args, flags, io: cio, argv: ['etcdctl', ...argv] });
     return 0;
   } catch (e) {
     if (e instanceof CtlExit) {

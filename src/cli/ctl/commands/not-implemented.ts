@@ -32,8 +32,6 @@ export const NOT_IMPLEMENTED: CommandSpec[] = [
   ], `Generate the autocompletion script for etcdctl for the specified shell.
 See each sub-command's help for details on how to use the generated script.
 `),
-  notImplemented('elect <election-name> [proposal]', 'Observes and participates in leader election'),
-  notImplemented('lock <lockname> [exec-command arg1 arg2 ...]', 'Acquires a named lock'),
   notImplemented('make-mirror [options] <destination>', 'Makes a mirror at the destination etcd cluster'),
   notImplemented('migrate', 'Migrates keys in a v2 store to a mvcc store'),
   notImplemented('role <subcommand>', 'Role related commands', [
@@ -58,5 +56,4 @@ See each sub-command's help for details on how to use the generated script.
     notImplemented('passwd <user name>', 'Changes password of user'),
     notImplemented('revoke-role <user name> <role>', 'Revokes a role from a user'),
   ]),
-  notImplemented('watch [options] [key or prefix] [range_end] [--] [exec-command arg1 arg2 ...]', 'Watches events stream on keys or prefixes'),
 ];
