@@ -1,10 +1,12 @@
 // One client port for everything, like etcd's cmux: gRPC (HTTP/2) and HTTP/1.1 (JSON gateway,
 // /health, /version, /metrics) share a listener. On plaintext we sniff the HTTP/2 client preface;
-// on TLS, ALPN chooses ("h2" → gRPC, otherwise HTTP/1.1).
+// on TLS, ALPN chooses ("h2" → gRPC, otherwise HTTP/1.1). HTTP/2 connections pass through
+// serveH2 (h2-authority.ts), which makes a scheme in :authority acceptable to node:http2.
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { ClientHandlers } from './client-handler.js';
+import { serveH2 } from './h2-authority.js';
 
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
@@ -23,7 +25,7 @@ export async function listenClient(url: URL, handlers: ClientHandlers, tlsOption
   if (url.protocol === 'https:') {
     if (!tlsOptions) throw new Error(`listen URL ${url.href} is https but no TLS certificate was given`);
     server = tls.createServer({ ...tlsOptions, ALPNProtocols: ['h2', 'http/1.1'] }, (socket) => {
-      if (socket.alpnProtocol === 'h2') handlers.grpc(socket);
+      if (socket.alpnProtocol === 'h2') serveH2(socket, Buffer.alloc(0), handlers.grpc);
       else h1.emit('connection', socket);
     });
     server.on('connection', (s: net.Socket) => track(sockets, s));
@@ -67,12 +69,10 @@ function routeBySniffing(socket: net.Socket, handlers: ClientHandlers, h1: http.
     if (isH2Prefix && seen.length < H2_PREFACE.length) return; // need more bytes to decide
     socket.off('data', onData);
     socket.pause();
-    socket.unshift(seen);
     if (isH2Prefix) {
-      // The HTTP/2 session drains the unshifted bytes itself, then reads the socket's handle
-      // directly (Node >= 18); resuming here would steal frames from it.
-      handlers.grpc(socket);
+      serveH2(socket, seen, handlers.grpc);
     } else {
+      socket.unshift(seen);
       h1.emit('connection', socket);
       socket.resume();
     }
