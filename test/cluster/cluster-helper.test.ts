@@ -54,7 +54,18 @@ test('cluster helper: kill/restart the leader, pause/resume, partition/heal', { 
 
   const isolated = await eventually('a leader', async () => { const l = await cluster.leader(); return l >= 0 ? l : undefined; });
   const other = (isolated + 1) % 3;
+  // Both directions: the others' proxies carry connections the isolated member opened (found by
+  // PID), and the partition closes them as well as everything into its own proxy.
+  const name = cluster.members[isolated]!.name;
+  for (const m of cluster.members) {
+    if (m.index === isolated) continue;
+    await eventually(`${m.name}'s proxy sees a connection from ${name}`, async () => (m.proxy!.connectionsFrom(name) > 0 ? true : undefined));
+  }
   cluster.partition(isolated);
+  for (const m of cluster.members) {
+    if (m.index === isolated) assert.equal(m.proxy!.connections(), 0, `nothing into ${name}`);
+    else assert.equal(m.proxy!.connectionsFrom(name), 0, `nothing from ${name} into ${m.name}`);
+  }
   await eventually('the majority elects a leader and writes', () => c[other]!.put({ key: enc('p'), value: enc('majority') }, { timeoutMs: 1500 }));
   await assert.rejects(c[isolated]!.range({ key: enc('p') }, { timeoutMs: 1500 }), 'the isolated member cannot serve a linearizable read');
   cluster.heal();

@@ -88,8 +88,18 @@ export class TcpProxy {
     this.delayMs = Math.max(0, ms);
   }
 
+  /** Open connections (past identification; forwarding or blackholed). */
   connections(): number {
-    return this.conns.size;
+    let n = 0;
+    for (const c of this.conns) if (!c.held) n++;
+    return n;
+  }
+
+  /** Open connections identified as coming from `source` (forwarding or blackholed). */
+  connectionsFrom(source: string): number {
+    let n = 0;
+    for (const c of this.conns) if (!c.held && c.source === source) n++;
+    return n;
   }
 
   async close(): Promise<void> {

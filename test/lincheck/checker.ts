@@ -55,7 +55,8 @@ interface Entry {
 
 export function describeOp(op: Operation): string {
   const ret = op.ret === Infinity ? '∞ (indeterminate)' : op.ret.toFixed(3);
-  return `#${op.id} client ${op.client} ${op.key} ${describeInput(op.input)} → ${describeOutput(op.output)} [${op.call.toFixed(3)} .. ${ret}]`;
+  const out = op.ret !== Infinity && op.output === undefined ? 'ok' : describeOutput(op.output);
+  return `#${op.id} client ${op.client} ${op.key} ${describeInput(op.input)} → ${out} [${op.call.toFixed(3)} .. ${ret}]`;
 }
 
 function stateKey(s: Value): string {
