@@ -61,9 +61,19 @@ export function etcdServices(server: EtcdServer): ServiceImpl[] {
         hashKV: (r: { revision: bigint }) => server.hashKV(r.revision),
         defragment: () => server.defragment(),
         alarm: (r: Parameters<EtcdServer['alarm']>[0]) => server.alarm(r),
+        moveLeader: (r: Parameters<EtcdServer['moveLeader']>[0]) => server.moveLeader(r),
       },
     },
-    { service: Cluster, methods: { memberList: () => server.memberList() } },
+    {
+      service: Cluster,
+      methods: {
+        memberList: (r: Parameters<EtcdServer['memberList']>[0]) => server.memberList(r),
+        memberAdd: (r: Parameters<EtcdServer['memberAdd']>[0]) => server.memberAdd(r),
+        memberRemove: (r: Parameters<EtcdServer['memberRemove']>[0]) => server.memberRemove(r),
+        memberUpdate: (r: Parameters<EtcdServer['memberUpdate']>[0]) => server.memberUpdate(r),
+        memberPromote: (r: Parameters<EtcdServer['memberPromote']>[0]) => server.memberPromote(r),
+      },
+    },
     {
       service: Lease,
       methods: {
@@ -73,12 +83,21 @@ export function etcdServices(server: EtcdServer): ServiceImpl[] {
         leaseLeases: () => server.leaseLeases(),
         leaseKeepAlive: {
           bidi: (stream: BidiStream<LeaseKeepAliveRequest, LeaseKeepAliveResponse>) => {
+            // Answers leave in request order, also when a follower forwards them to the leader.
+            let chain: Promise<void> = Promise.resolve();
             stream.onMessage((req) => {
+              let out;
               try {
-                stream.send(server.leaseKeepAlive(req.ID));
+                out = server.leaseKeepAlive(req.ID);
               } catch (e) {
                 stream.end(e);
+                return;
               }
+              if (!(out instanceof Promise)) {
+                chain = chain.then(() => void stream.send(out));
+                return;
+              }
+              chain = chain.then(() => out.then((r) => void stream.send(r))).catch((e: unknown) => stream.end(e));
             });
           },
         },

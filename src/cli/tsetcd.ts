@@ -77,6 +77,7 @@ async function main(): Promise<void> {
     'starting an etcd server',
   );
   let member: Member;
+  let shutdown: (signal: string) => void = () => process.exit(1);
   try {
     member = await startMember({
       name: cfg.name,
@@ -89,6 +90,13 @@ async function main(): Promise<void> {
       maxRequestBytes: cfg.maxRequestBytes,
       maxTxnOps: cfg.maxTxnOps,
       listenMetricsUrls: cfg.listenMetricsUrls.map((u) => u.href),
+      listenPeerUrls: cfg.listenPeerUrls.map((u) => u.href),
+      initialCluster: new Map([...cfg.initialClusterMembers].map(([name, urls]) => [name, urls.map((u) => u.href)])),
+      initialClusterState: cfg.initialClusterState,
+      heartbeatIntervalMs: cfg.heartbeatIntervalMs,
+      electionTimeoutMs: cfg.electionTimeoutMs,
+      onRemoved: () => shutdown('removed from the cluster'),
+      warn: (fields, msg) => log.warn(fields, msg),
     });
   } catch (e) {
     log.fatal({ error: e instanceof Error ? e.message : String(e) }, 'failed to start tsetcd');
@@ -110,7 +118,7 @@ async function main(): Promise<void> {
   }
   const compactor = startAutoCompaction(cfg, member, log);
   let stopping = false;
-  const shutdown = (signal: string): void => {
+  shutdown = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'received signal; shutting down');

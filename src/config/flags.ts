@@ -78,11 +78,6 @@ function urls(s: string): readonly ServerURL[] {
   return s === '' ? [] : parseServerURLs(s);
 }
 
-/**
- * tsetcd runs single-member clusters until multi-member Raft lands; a --initial-cluster naming
- * other members would otherwise start a lone member that believes it is the whole cluster.
- */
-export const MULTI_MEMBER_CLUSTERS = false;
 
 /**
  * Defaults as etcd 3.4.23 defines them (embed.NewConfig and etcdmain.newConfig).
@@ -114,12 +109,12 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   {
     name: 'heartbeat-interval', kind: 'uint', defaultValue: 100, fileKey: 'heartbeat-interval',
-    status: 'inactive', note: 'a single member elects itself without election timers (validated only)',
+    status: 'active',
     help: { section: 'Member', shown: "'100'", text: 'Time (in milliseconds) of a heartbeat interval.' },
   },
   {
     name: 'election-timeout', kind: 'uint', defaultValue: 1000, fileKey: 'election-timeout',
-    status: 'inactive', note: 'a single member elects itself without election timers (validated only)',
+    status: 'active',
     help: { section: 'Member', shown: "'1000'", text: 'Time (in milliseconds) for an election to timeout.' },
   },
   {
@@ -130,7 +125,7 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: 'listen-peer-urls', kind: 'urls', defaultValue: urls('http://localhost:2380'), emptyKeeps: true,
     fileKey: 'listen-peer-urls', fileList: 'csv',
-    status: 'inactive', note: 'there is no peer listener until multi-member clusters exist (validated only)',
+    status: 'active',
     help: { section: 'Member', shown: "'http://localhost:2380'", text: 'List of URLs to listen on for peer traffic.' },
   },
   {
@@ -206,7 +201,7 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: 'initial-cluster-state', kind: 'choice', choices: ['new', 'existing'], defaultValue: 'new',
     fileKey: 'initial-cluster-state',
-    status: 'inactive', note: 'joining an existing cluster is not implemented; ignored once the data dir is initialized',
+    status: 'active',
     help: { section: 'Clustering', shown: "'new'", text: "Initial cluster state ('new' or 'existing')." },
   },
   {

@@ -6,7 +6,6 @@
  */
 import { invalidConfig } from './errors.js';
 import { resolveAutoCompaction } from './compaction.js';
-import { MULTI_MEMBER_CLUSTERS } from './flags.js';
 import { GoParseError } from './goparse.js';
 import { resolveLogging } from './logging-flags.js';
 import type { ConfigNotice } from './notice.js';
@@ -53,11 +52,6 @@ export function resolveConfig(raw: RawConfig): ServerConfig {
   } catch (e) {
     if (!(e instanceof GoParseError)) throw e;
     throw invalidConfig(`invalid --initial-cluster ${JSON.stringify(initialCluster)}: ${e.message}`);
-  }
-  if (!MULTI_MEMBER_CLUSTERS && initialClusterMembers.size > 1) {
-    throw invalidConfig(
-      `tsetcd does not support multi-member clusters yet: --initial-cluster lists ${initialClusterMembers.size} members (${[...initialClusterMembers.keys()].join(', ')})`,
-    );
   }
   let dataDir = str('data-dir');
   if (dataDir === '') {

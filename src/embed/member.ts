@@ -18,6 +18,30 @@ export interface StartMemberOptions {
   /** Extra listeners that serve only /metrics and /health (etcd's --listen-metrics-urls). */
   listenMetricsUrls?: string[];
   defaultMetrics?: boolean;
+  /** Where to listen for peers (other members); none for a member that stays alone. */
+  listenPeerUrls?: string[];
+  /** --initial-cluster, "name=url,name=url" or a map; default: this member alone. */
+  initialCluster?: string | ReadonlyMap<string, readonly string[]>;
+  initialClusterState?: 'new' | 'existing';
+  heartbeatIntervalMs?: number;
+  electionTimeoutMs?: number;
+  /** Called when this member has been removed from its cluster (it should then be stopped). */
+  onRemoved?: () => void;
+  warn?: (fields: Record<string, unknown>, msg: string) => void;
+}
+
+/** Parses etcd's --initial-cluster text form ("a=http://h:1,a=http://h:2,b=..."). */
+export function parseInitialClusterText(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const part of text.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new Error(`invalid initial cluster entry ${JSON.stringify(part)}`);
+    const name = part.slice(0, eq);
+    const list = out.get(name) ?? [];
+    list.push(part.slice(eq + 1));
+    out.set(name, list);
+  }
+  return out;
 }
 
 export interface Member {
@@ -57,6 +81,15 @@ export async function startMember(o: StartMemberOptions): Promise<Member> {
       maxRequestBytes: o.maxRequestBytes ?? 1.5 * 1024 * 1024,
       maxTxnOps: o.maxTxnOps ?? 128,
       defaultMetrics: o.defaultMetrics,
+      ...(o.initialCluster !== undefined
+        ? { initialCluster: typeof o.initialCluster === 'string' ? parseInitialClusterText(o.initialCluster) : o.initialCluster }
+        : {}),
+      initialClusterState: o.initialClusterState ?? 'new',
+      listenPeerUrls: (o.listenPeerUrls ?? []).map((u) => new URL(u)),
+      heartbeatMs: o.heartbeatIntervalMs ?? 100,
+      electionMs: o.electionTimeoutMs ?? 1000,
+      onRemoved: o.onRemoved,
+      warn: o.warn,
     });
     active = createClientHandlers(server, server.opts.maxRequestBytes);
     if ((o.listenMetricsUrls ?? []).length > 0) {

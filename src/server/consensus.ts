@@ -1,6 +1,8 @@
 // The seam between the server and consensus. The server proposes opaque entries and applies what
-// comes back committed, in log order. Today a single member commits on its own fsync
-// (SingleMemberLog); the multi-member Raft node driver implements the same interface.
+// comes back committed, in log order. RaftNode (src/server/raft-node.ts) drives the Raft core
+// for every member, a lone one included.
+
+import type { ConfChange } from '../raft/index.js';
 
 export interface CommittedEntry {
   index: number;
@@ -8,6 +10,8 @@ export interface CommittedEntry {
   data: Uint8Array;
   /** The proposer's decoded request, when it was proposed by this process (saves a decode). */
   local?: unknown;
+  /** Set for a membership change entry (data is then empty). */
+  confChange?: ConfChange;
 }
 
 export interface ConsensusStatus {
@@ -32,5 +36,7 @@ export interface Consensus {
   /** Queues an entry; it comes back through ApplyBatch once durable (and, in a cluster, committed). */
   propose(data: Uint8Array, local?: unknown): void;
   status(): ConsensusStatus;
+  /** Resolves once this member has applied everything committed when it was called. */
+  readIndex(): Promise<void>;
   stop(): Promise<void>;
 }

@@ -49,11 +49,31 @@ import {
   type LeaseTimeToLiveRequest,
   type LeaseTimeToLiveResponse,
   LeaseTimeToLiveResponseSchema,
+  LeaseTimeToLiveRequestSchema,
+  LeaseKeepAliveRequestSchema,
+  type MemberAddRequest,
+  type MemberAddResponse,
+  MemberAddResponseSchema,
+  type MemberRemoveRequest,
+  type MemberRemoveResponse,
+  MemberRemoveResponseSchema,
+  type MemberUpdateRequest,
+  type MemberUpdateResponse,
+  MemberUpdateResponseSchema,
+  type MemberPromoteRequest,
+  type MemberPromoteResponse,
+  MemberPromoteResponseSchema,
+  type MemberListRequest,
+  type MoveLeaderRequest,
+  type MoveLeaderResponse,
+  MoveLeaderResponseSchema,
 } from '../gen/etcdserverpb/rpc_pb.js';
 import {
   type InternalRaftRequest,
   InternalRaftRequestSchema,
   RequestHeaderSchema,
+  ClusterMemberAttrSetRequestSchema,
+  MemberAttributesSchema,
 } from '../gen/etcdserverpb/raft_internal_pb.js';
 import { Backend } from '../backend/backend.js';
 import { Lessor, LeaseNotFoundError, generateLeaseId, monotonicClock, cryptoRandom64 } from '../lease/index.js';
@@ -64,11 +84,15 @@ import type { WalState } from '../wal/types.js';
 import { MvccStore } from '../mvcc/index.js';
 import { ETCD_API_VERSION } from '../version.js';
 import { Applier, type ApplyResult, mapStoreError } from './applier.js';
-import type { CommittedEntry, Consensus } from './consensus.js';
+import type { CommittedEntry } from './consensus.js';
 import { Errors, EtcdError, GrpcCode } from './errors.js';
-import { clusterId as deriveClusterId, memberId as deriveMemberId } from './ids.js';
+import { canonicalUrl, memberId as deriveMemberId } from './ids.js';
 import { ServerMetrics } from './metrics.js';
-import { SingleMemberLog } from './single-member-log.js';
+import { RaftNode } from './raft-node.js';
+import { Membership, type MemberInfo, decodeMemberJson, encodeMemberJson } from './membership.js';
+import { planBootstrap, encodeMemberList } from './cluster-bootstrap.js';
+import { PeerTransport } from '../peer/transport.js';
+import { ConfChangeType, type ConfChange } from '../raft/index.js';
 import { checkDeleteRequest, checkIntervals, checkPutRequest, checkRangeRequest, checkTxnRequest, isTxnReadOnly } from './validate.js';
 import { Waiters } from './waiters.js';
 
@@ -85,6 +109,18 @@ export interface MemberOptions {
   defaultMetrics?: boolean;
   /** Minimum lease TTL in seconds (etcd derives it from the election timeout). */
   minLeaseTtl?: number;
+  /** --heartbeat-interval and --election-timeout, in ms (etcd's defaults 100 and 1000). */
+  heartbeatMs?: number;
+  electionMs?: number;
+  /** --initial-cluster as name → peer URLs (default: this member alone). */
+  initialCluster?: ReadonlyMap<string, readonly string[]>;
+  initialClusterState?: 'new' | 'existing';
+  /** --listen-peer-urls (none: no peer listener, fine for a member that stays alone). */
+  listenPeerUrls?: readonly URL[];
+  /** Called once this member applied its own removal from the cluster. */
+  onRemoved?: () => void;
+  /** Warnings from the cluster layer (peer transport). */
+  warn?: (fields: Record<string, unknown>, msg: string) => void;
 }
 
 /** What the WAL's opaque metadata records: who this member is, so a restart needs no flags. */
@@ -108,23 +144,33 @@ export class EtcdServer {
   private readonly backend: Backend;
   private readonly store: MvccStore;
   private readonly applier: Applier;
-  private readonly consensus: Consensus;
+  private consensus!: RaftNode;
+  private transport: PeerTransport | null = null;
+  readonly membership: Membership;
   private readonly waiters = new Waiters<ApplyResult>();
+  /** Request ids are unique across members and restarts (etcd's generator layout). */
+  private readonly idBase: bigint;
+  /** Membership changes proposed here, by "<type>:<member id>", waiting for their apply. */
+  private readonly confWaiters = new Map<string, Array<() => void>>();
   private readonly lessor: Lessor;
   private leaseTicker: NodeJS.Timeout | null = null;
+  private publishTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private removedSelf = false;
   /** The watchable side of the store: fed with each committed write txn's events. */
   readonly watchHub: WatchHub;
   /** Open Watch streams (gRPC and gateway), for etcd_debugging_mvcc_watch_stream_total. */
   watchStreams = 0;
   /** Write txns applied in the current backend batch, handed to watchers once it commits. */
   private appliedWrites: Array<{ events: Event[]; rev: number }> = [];
+  private readonly heartbeatMs: number;
+  private readonly electionMs: number;
+  private readonly requestTimeoutMs: number;
 
   private constructor(
     readonly opts: MemberOptions,
     backend: Backend,
     store: MvccStore,
-    consensus: Consensus,
     memberId: bigint,
     clusterId: bigint,
     metrics: ServerMetrics,
@@ -132,10 +178,14 @@ export class EtcdServer {
   ) {
     this.backend = backend;
     this.store = store;
-    this.consensus = consensus;
     this.memberId = memberId;
     this.clusterId = clusterId;
     this.lessor = lessor;
+    this.membership = Membership.load(backend);
+    this.heartbeatMs = opts.heartbeatMs ?? 100;
+    this.electionMs = opts.electionMs ?? 1000;
+    this.requestTimeoutMs = 5000 + 2 * this.electionMs;
+    this.idBase = ((memberId & 0xffffn) << 48n) | ((BigInt(Date.now()) & 0xffffffffffn) << 8n);
     this.watchHub = new WatchHub(store);
     metrics.watchGauges(() => this.watchHub.stats(), () => this.watchStreams);
     const everything = new Uint8Array([0]);
@@ -154,48 +204,316 @@ export class EtcdServer {
       clusterVersion: ETCD_API_VERSION.split('.').slice(0, 2).join('.'),
       defaultMetrics: opts.defaultMetrics ?? true,
     });
-    // A member that has a WAL is who its WAL says it is; bootstrap flags only matter the first time.
+    // A member that has a WAL is who its WAL says it is; bootstrap flags only matter the first time
+    // (a restart with --initial-cluster-state new is fine: etcd ignores the flags then too).
     let opened: { wal: Wal; state: WalState | null };
     let memberId: bigint;
     let clusterId: bigint;
+    let founders: Array<{ id: bigint; context: Uint8Array }> | undefined;
+    let existingMembers: MemberInfo[] = [];
     const walMetrics = { fsyncSeconds: (s: number) => metrics.walFsync.observe(s), writeBytes: (n: number) => metrics.walWriteBytes.inc(n) };
     if (await Wal.exists(walDir)) {
       const { wal, state } = await Wal.open(walDir, { metrics: walMetrics });
       ({ memberId, clusterId } = decodeMetadata(state.metadata, walDir));
       opened = { wal, state };
     } else {
-      memberId = deriveMemberId(opts.peerUrls, opts.initialClusterToken);
-      clusterId = deriveClusterId([memberId]);
+      const plan = await planBootstrap({
+        name: opts.name,
+        peerUrls: opts.peerUrls,
+        token: opts.initialClusterToken,
+        initialCluster: opts.initialCluster ?? new Map([[opts.name, opts.peerUrls]]),
+        state: opts.initialClusterState ?? 'new',
+      });
+      ({ memberId, clusterId, founders } = plan);
+      existingMembers = plan.existingMembers ?? [];
       opened = { wal: await Wal.create(walDir, encodeMetadata(memberId, clusterId), { metrics: walMetrics }), state: null };
     }
     // Member ids are known only after the WAL is read; the metric that names it is set then.
     metrics.setMemberId(memberId.toString(16));
     let backend: Backend | null = null;
+    let s: EtcdServer | null = null;
     try {
       backend = Backend.open(join(snapDir, 'db'));
       const store = MvccStore.open(backend);
       const lessor = Lessor.restore(backend, store, monotonicClock, { minTtl: opts.minLeaseTtl });
-      const consensus = new SingleMemberLog({ opened, memberId, appliedIndex: backend.readConsistentIndex().index });
-      const s = new EtcdServer(opts, backend, store, consensus, memberId, clusterId, metrics, lessor);
-      await consensus.start({
-        apply: (entries) => s.applyBatch(entries),
-        fail: (entries, err) => {
-          for (const e of entries) s.failEntry(e, err);
+      const server = new EtcdServer(opts, backend, store, memberId, clusterId, metrics, lessor);
+      s = server;
+      const transport = new PeerTransport({
+        memberId,
+        clusterId: () => clusterId,
+        warn: opts.warn,
+        handlers: {
+          onMessage: (m) => server.consensus.step(m),
+          onUnreachable: (id) => server.consensus.reportUnreachable(id),
+          onSnapshotStatus: (id, ok) => server.consensus.reportSnapshot(id, ok),
+          onRemoved: () => server.removed(),
+          isRemoved: (id) => server.membership.isRemoved(id),
+          serve: (method, path, body) => server.servePeer(method, path, body),
         },
       });
-      s.metrics.hasLeader.set(1);
-      s.metrics.isLeader.set(1);
-      s.refreshSizeMetrics();
-      // A single member leads from the start: its lessor owns expiry (no extension needed).
-      lessor.promote(0);
-      s.startLeaseTicker();
-      return s;
+      server.transport = transport;
+      const consensus = new RaftNode({
+        memberId,
+        opened,
+        appliedIndex: backend.readConsistentIndex().index,
+        ...(founders ? { bootstrap: { voters: founders } } : {}),
+        heartbeatMs: server.heartbeatMs,
+        electionMs: server.electionMs,
+        send: (msgs) => transport.send(msgs),
+        onLeaderChange: (lead, leading) => server.leaderChanged(lead, leading),
+      });
+      server.consensus = consensus;
+      // A joining member knows the cluster only from GET /members until its log tells it more;
+      // it must be able to answer the leader before it has applied a single entry.
+      const syncPeers = (): void => {
+        const known = server.membership.list();
+        for (const m of existingMembers) {
+          if (server.membership.get(m.id) === undefined && !server.membership.isRemoved(m.id)) known.push(m);
+        }
+        transport.setPeers(known.map((m) => ({ id: m.id, urls: m.peerURLs })));
+      };
+      server.membership.onChange(syncPeers);
+      syncPeers();
+      if ((opts.listenPeerUrls ?? []).length > 0) await transport.listen(opts.listenPeerUrls!);
+      await consensus.start({
+        apply: (entries) => server.applyBatch(entries),
+        fail: (entries, err) => {
+          for (const e of entries) server.failEntry(e, err);
+        },
+      });
+      syncPeers();
+      server.refreshSizeMetrics();
+      server.startLeaseTicker();
+      server.startPublishing();
+      return server;
     } catch (e) {
-      // Leave nothing open (the WAL lock, the LMDB environment) so the caller can retry or exit.
+      // Leave nothing open (the WAL lock, the LMDB environment, the peer port) so the caller can retry or exit.
+      await s?.transport?.close().catch(() => undefined);
       await opened.wal.close().catch(() => undefined);
       backend?.close();
       throw e;
     }
+  }
+
+  // ---------------------------------------------------------------- cluster
+
+  /** Leader changes: the lessor follows leadership (only the leader expires leases). */
+  private leaderChanged(lead: bigint, leading: boolean): void {
+    this.metrics.hasLeader.set(lead !== 0n ? 1 : 0);
+    this.metrics.isLeader.set(leading ? 1 : 0);
+    if (lead !== 0n) this.metrics.leaderChanges.inc();
+    if (leading && !this.lessor.isPrimary) this.lessor.promote(this.electionMs);
+    else if (!leading && this.lessor.isPrimary) this.lessor.demote();
+  }
+
+  /**
+   * Publishes this member's name and client URLs through the log (etcd's publish), retrying
+   * until the cluster has applied them: other members list them, `--cluster` commands use them.
+   */
+  private startPublishing(): void {
+    const tryPublish = (): void => {
+      this.publishTimer = null;
+      if (this.stopped) return;
+      const me = this.membership.get(this.memberId);
+      const clientURLs = this.opts.clientUrls.map(canonicalUrl);
+      if (me && me.name === this.opts.name && me.clientURLs.join(',') === clientURLs.join(',')) return;
+      const attrs = create(ClusterMemberAttrSetRequestSchema, {
+        memberID: this.memberId,
+        memberAttributes: create(MemberAttributesSchema, { name: this.opts.name, clientUrls: clientURLs }),
+      });
+      this.propose((q) => (q.clusterMemberAttrSet = attrs)).catch(() => undefined);
+      this.publishTimer = setTimeout(tryPublish, 500);
+      this.publishTimer.unref();
+    };
+    tryPublish();
+  }
+
+  /** A peer said we were removed, or we applied our own removal: stop serving. */
+  private removed(): void {
+    if (this.removedSelf) return;
+    this.removedSelf = true;
+    this.opts.warn?.({ 'local-member-id': this.memberId.toString(16) }, 'the member has been permanently removed from the cluster');
+    this.opts.onRemoved?.();
+  }
+
+  /** Requests from other members on the peer port. */
+  private async servePeer(method: string, path: string, body: Buffer): Promise<{ status: number; type: string; body: Buffer | string } | null> {
+    if (method === 'GET' && path === '/members') {
+      return { status: 200, type: 'application/json', body: encodeMemberList(this.membership.list()) };
+    }
+    if (method === 'GET' && path === '/version') {
+      return { status: 200, type: 'application/json', body: JSON.stringify({ etcdserver: ETCD_API_VERSION, etcdcluster: ETCD_API_VERSION.split('.').slice(0, 2).join('.') + '.0' }) };
+    }
+    if (method === 'POST' && path === '/leases') {
+      // A follower forwarding a keepalive to us, the leader.
+      const req = fromBinary(LeaseKeepAliveRequestSchema, body);
+      if (!this.lessor.isPrimary) return { status: 503, type: 'text/plain', body: 'not leader\n' };
+      const resp = await this.leaseKeepAlive(req.ID);
+      return { status: 200, type: 'application/protobuf', body: Buffer.from(toBinary(LeaseKeepAliveResponseSchema, resp)) };
+    }
+    if (method === 'POST' && path === '/leases/internal') {
+      const req = fromBinary(LeaseTimeToLiveRequestSchema, body);
+      if (!this.lessor.isPrimary) return { status: 503, type: 'text/plain', body: 'not leader\n' };
+      const resp = await this.leaseTimeToLive(req);
+      return { status: 200, type: 'application/protobuf', body: Buffer.from(toBinary(LeaseTimeToLiveResponseSchema, resp)) };
+    }
+    const promote = /^\/members\/promote\/([0-9a-f]+)$/.exec(path);
+    if (method === 'POST' && promote) {
+      try {
+        await this.memberPromote({ ID: BigInt('0x' + promote[1]!) } as MemberPromoteRequest);
+        return { status: 200, type: 'text/plain', body: '' };
+      } catch (e) {
+        return { status: 412, type: 'text/plain', body: e instanceof Error ? e.message : String(e) };
+      }
+    }
+    return null;
+  }
+
+  /** Applies a committed membership change to the member registry (inside the apply batch). */
+  private applyConfChange(cc: ConfChange): void {
+    const ctx = cc.context.length > 0 ? decodeMemberJson(Buffer.from(cc.context).toString('utf8')) : null;
+    switch (cc.type) {
+      case ConfChangeType.AddNode: {
+        const m = this.membership.get(cc.nodeId);
+        if (m && m.isLearner) this.membership.promote(cc.nodeId);
+        else if (ctx) this.membership.add({ ...ctx, id: cc.nodeId, isLearner: false });
+        break;
+      }
+      case ConfChangeType.AddLearnerNode:
+        if (ctx) this.membership.add({ ...ctx, id: cc.nodeId, isLearner: true });
+        break;
+      case ConfChangeType.RemoveNode:
+        this.membership.remove(cc.nodeId);
+        if (cc.nodeId === this.memberId) setImmediate(() => this.removed());
+        break;
+      case ConfChangeType.UpdateNode:
+        if (ctx) this.membership.updatePeerUrls(cc.nodeId, ctx.peerURLs);
+        break;
+    }
+    const key = `${cc.type}:${cc.nodeId}`;
+    const ws = this.confWaiters.get(key);
+    if (ws) {
+      this.confWaiters.delete(key);
+      for (const w of ws) w();
+    }
+  }
+
+  /** Proposes a membership change and waits until it is applied here (or times out). */
+  private async proposeConfChange(type: ConfChangeType, nodeId: bigint, member: MemberInfo | null): Promise<void> {
+    if (this.stopped) throw Errors.stopped();
+    const key = `${type}:${nodeId}`;
+    const applied = new Promise<void>((resolve) => {
+      const list = this.confWaiters.get(key);
+      if (list) list.push(resolve);
+      else this.confWaiters.set(key, [resolve]);
+    });
+    const context = member ? Buffer.from(encodeMemberJson(member), 'utf8') : new Uint8Array(0);
+    this.consensus.proposeConfChange({ type, nodeId, context });
+    await this.withTimeout(applied);
+  }
+
+  private withTimeout<T>(p: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Errors.timeout()), this.requestTimeoutMs);
+    });
+    return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private memberMessages(): Member[] {
+    return this.membership.list().map(toMemberMessage);
+  }
+
+  /** etcd refuses membership changes from a learner and while no leader is known. */
+  private checkCanReconfigure(): void {
+    if (this.consensus.status().isLearner) throw Errors.notSupportedForLearner();
+    if (this.consensus.status().leader === 0n) throw Errors.noLeader();
+  }
+
+  async memberAdd(r: MemberAddRequest): Promise<MemberAddResponse> {
+    this.checkCanReconfigure();
+    let urls: string[];
+    try {
+      urls = r.peerURLs.map((u) => {
+        const p = new URL(u);
+        if (p.protocol !== 'http:' && p.protocol !== 'https:') throw new Error('scheme');
+        if (p.port === '' || p.hostname === '') throw new Error('host:port');
+        return canonicalUrl(u);
+      });
+    } catch {
+      throw Errors.memberBadURLs();
+    }
+    if (urls.length === 0) throw Errors.memberBadURLs();
+    const taken = new Set(this.membership.list().flatMap((m) => m.peerURLs.map(canonicalUrl)));
+    if (urls.some((u) => taken.has(u))) throw Errors.peerURLExist();
+    if (r.isLearner && this.membership.list().filter((m) => m.isLearner).length >= 1) throw Errors.tooManyLearners();
+    const id = deriveMemberId(urls, '', Math.floor(Date.now() / 1000));
+    if (this.membership.get(id) !== undefined || this.membership.isRemoved(id)) throw Errors.memberExist();
+    const m: MemberInfo = { id, name: '', peerURLs: urls, clientURLs: [], isLearner: r.isLearner };
+    await this.proposeConfChange(r.isLearner ? ConfChangeType.AddLearnerNode : ConfChangeType.AddNode, id, m);
+    return create(MemberAddResponseSchema, { header: this.header(false), member: toMemberMessage(m), members: this.memberMessages() });
+  }
+
+  async memberRemove(r: MemberRemoveRequest): Promise<MemberRemoveResponse> {
+    this.checkCanReconfigure();
+    if (this.membership.isRemoved(r.ID)) throw Errors.memberNotFound();
+    if (this.membership.get(r.ID) === undefined) throw Errors.memberNotFound();
+    await this.proposeConfChange(ConfChangeType.RemoveNode, r.ID, null);
+    return create(MemberRemoveResponseSchema, { header: this.header(false), members: this.memberMessages() });
+  }
+
+  async memberUpdate(r: MemberUpdateRequest): Promise<MemberUpdateResponse> {
+    this.checkCanReconfigure();
+    const m = this.membership.get(r.ID);
+    if (m === undefined) throw Errors.memberNotFound();
+    let urls: string[];
+    try {
+      urls = r.peerURLs.map(canonicalUrl);
+    } catch {
+      throw Errors.memberBadURLs();
+    }
+    const taken = new Set(this.membership.list().filter((x) => x.id !== r.ID).flatMap((x) => x.peerURLs.map(canonicalUrl)));
+    if (urls.some((u) => taken.has(u))) throw Errors.peerURLExist();
+    await this.proposeConfChange(ConfChangeType.UpdateNode, r.ID, { ...m, peerURLs: urls });
+    return create(MemberUpdateResponseSchema, { header: this.header(false), members: this.memberMessages() });
+  }
+
+  async memberPromote(r: MemberPromoteRequest): Promise<MemberPromoteResponse> {
+    this.checkCanReconfigure();
+    const st = this.consensus.status();
+    if (st.leader !== this.memberId) {
+      // Only the leader knows how far the learner got: forward, as etcd does over the peer port.
+      const res = await this.transport!.request(st.leader, `/members/promote/${r.ID.toString(16)}`, new Uint8Array(0), this.requestTimeoutMs);
+      if (res.status !== 200) throw errorFromMessage(res.body.toString('utf8'));
+      return create(MemberPromoteResponseSchema, { header: this.header(false), members: this.memberMessages() });
+    }
+    const m = this.membership.get(r.ID);
+    if (m === undefined) throw Errors.memberNotFound();
+    if (!m.isLearner) throw Errors.memberNotLearner();
+    // etcd's rule: the learner's match index must be at least 90% of the leader's.
+    const progress = this.consensus.progress();
+    const learner = progress.get(r.ID);
+    const leaderMatch = progress.get(this.memberId)?.match ?? 0;
+    if (learner === undefined || learner.match < leaderMatch * 0.9) throw Errors.learnerNotReady();
+    await this.proposeConfChange(ConfChangeType.AddNode, r.ID, { ...m, isLearner: false });
+    return create(MemberPromoteResponseSchema, { header: this.header(false), members: this.memberMessages() });
+  }
+
+  async moveLeader(r: MoveLeaderRequest): Promise<MoveLeaderResponse> {
+    const st = this.consensus.status();
+    if (st.leader !== this.memberId) throw Errors.notLeader();
+    const target = this.membership.get(r.targetID);
+    if (target === undefined || target.isLearner) throw Errors.badLeaderTransferee();
+    if (r.targetID === this.memberId) return create(MoveLeaderResponseSchema, { header: this.header(true) });
+    this.consensus.transferLeader(r.targetID);
+    // Wait (bounded) until the transferee leads.
+    const deadline = Date.now() + this.requestTimeoutMs;
+    while (this.consensus.status().leader !== r.targetID) {
+      if (Date.now() > deadline) throw Errors.timeout();
+      if (this.stopped) throw Errors.stopped();
+      await new Promise((res) => setTimeout(res, this.heartbeatMs));
+    }
+    return create(MoveLeaderResponseSchema, { header: this.header(true) });
   }
 
   // ---------------------------------------------------------------- apply loop
@@ -207,11 +525,24 @@ export class EtcdServer {
     this.appliedWrites = [];
     this.backend.batch(() => {
       for (const e of entries) {
+        if (e.confChange !== undefined) {
+          this.applyConfChange(e.confChange);
+          continue;
+        }
         if (e.data.length === 0) continue;
         const req = (e.local as InternalRaftRequest | undefined) ?? fromBinary(InternalRaftRequestSchema, e.data);
+        const attrs = req.clusterMemberAttrSet;
+        if (attrs !== undefined) {
+          this.membership.setAttributes(attrs.memberID, attrs.memberAttributes?.name ?? '', attrs.memberAttributes?.clientUrls ?? []);
+          continue;
+        }
         const result = this.applier.apply(req);
-        const id = Number(req.header?.ID ?? 0n);
-        if (this.waiters.has(id)) results.push([id, result]);
+        // Only requests proposed by this process (this id base) have a waiter here.
+        const offset = (req.header?.ID ?? 0n) - this.idBase;
+        if (offset > 0n && offset < 0x100000000n) {
+          const id = Number(offset);
+          if (this.waiters.has(id)) results.push([id, result]);
+        }
       }
       const last = entries[entries.length - 1];
       if (last) this.backend.setConsistentIndex(last.index, last.term);
@@ -229,7 +560,7 @@ export class EtcdServer {
 
   private failEntry(e: CommittedEntry, err: Error): void {
     const req = e.local as InternalRaftRequest | undefined;
-    const id = Number(req?.header?.ID ?? 0n);
+    const id = Number((req?.header?.ID ?? this.idBase) - this.idBase);
     this.metrics.proposalsFailed.inc();
     this.metrics.proposalsPending.dec();
     this.waiters.reject(id, new EtcdError(GrpcCode.Unavailable, `etcdserver: ${err.message}`));
@@ -238,17 +569,36 @@ export class EtcdServer {
   /** Encodes, size-checks and proposes a request, then waits for its applied result. */
   private async propose(fill: (r: InternalRaftRequest) => void): Promise<ApplyResult> {
     if (this.stopped) throw Errors.stopped();
+    if (this.consensus.status().isLearner) throw Errors.notSupportedForLearner();
     const { id, done } = this.waiters.register();
-    const req = create(InternalRaftRequestSchema, { header: create(RequestHeaderSchema, { ID: BigInt(id) }) });
+    const req = create(InternalRaftRequestSchema, { header: create(RequestHeaderSchema, { ID: this.idBase + BigInt(id) }) });
     fill(req);
     const data = toBinary(InternalRaftRequestSchema, req);
     if (data.length > this.opts.maxRequestBytes) {
       this.waiters.reject(id, Errors.requestTooLarge());
       return done;
     }
+    try {
+      this.consensus.propose(data, req);
+    } catch (e) {
+      this.waiters.reject(id, e);
+      this.metrics.proposalsFailed.inc();
+      return done;
+    }
     this.metrics.proposalsPending.inc();
-    this.consensus.propose(data, req);
-    const result = await done;
+    // A proposal forwarded to a leader that then died is never applied: give up like etcd does.
+    const timer = setTimeout(() => {
+      if (!this.waiters.has(id)) return;
+      this.metrics.proposalsPending.dec();
+      this.metrics.proposalsFailed.inc();
+      this.waiters.reject(id, Errors.timeout());
+    }, this.requestTimeoutMs);
+    let result: ApplyResult;
+    try {
+      result = await done;
+    } finally {
+      clearTimeout(timer);
+    }
     if (result.kind === 'error') throw result.error;
     return result;
   }
@@ -258,7 +608,8 @@ export class EtcdServer {
   async range(r: RangeRequest): Promise<RangeResponse> {
     checkRangeRequest(r);
     this.metrics.rangeTotal.inc();
-    // A single member has applied every acknowledged write, so a local read is linearizable.
+    // A linearizable read waits until this member applied everything committed before it began.
+    if (!r.serializable) await this.linearizableReadPoint();
     const resp = wrap(() => this.applier.range(this.store.read(), r));
     return this.withHeader(resp);
   }
@@ -285,7 +636,8 @@ export class EtcdServer {
     checkIntervals(r.failure);
     this.metrics.txnTotal.inc();
     if (isTxnReadOnly(r)) {
-      // Read-only txns are served locally like ranges (etcd does the same).
+      // Read-only txns are served locally like linearizable ranges (etcd does the same).
+      await this.linearizableReadPoint();
       const local = this.applier.apply(create(InternalRaftRequestSchema, { txn: r }));
       if (local.kind === 'error') throw local.error;
       if (local.kind !== 'txn') throw unexpected(local);
@@ -319,8 +671,21 @@ export class EtcdServer {
     return this.withHeader(res.resp);
   }
 
-  /** A keepalive: renews on the leader (no log entry); an unknown lease answers TTL 0 like etcd. */
-  leaseKeepAlive(id: bigint): LeaseKeepAliveResponse {
+  private linearizableReadPoint(): Promise<void> {
+    if (this.consensus.status().isLearner) return Promise.reject(Errors.notSupportedForLearner());
+    return this.consensus.readIndex();
+  }
+
+  /**
+   * A keepalive: renews on the leader (no log entry); an unknown lease answers TTL 0 like etcd.
+   * A follower forwards it to the leader over the peer port (etcd's POST /leases).
+   */
+  leaseKeepAlive(id: bigint): LeaseKeepAliveResponse | Promise<LeaseKeepAliveResponse> {
+    if (!this.lessor.isPrimary) {
+      return this.forwardToLeader('/leases', toBinary(LeaseKeepAliveRequestSchema, create(LeaseKeepAliveRequestSchema, { ID: id }))).then(
+        (body) => this.withHeader(fromBinary(LeaseKeepAliveResponseSchema, body)),
+      );
+    }
     let ttl = 0;
     try {
       ttl = this.lessor.renew(id);
@@ -330,7 +695,27 @@ export class EtcdServer {
     return this.withHeader(create(LeaseKeepAliveResponseSchema, { ID: id, TTL: BigInt(ttl) }));
   }
 
-  leaseTimeToLive(r: LeaseTimeToLiveRequest): LeaseTimeToLiveResponse {
+  /** Sends a lease request to the leader over the peer port; errors become etcd's. */
+  private async forwardToLeader(path: string, body: Uint8Array): Promise<Uint8Array> {
+    const leader = this.consensus.status().leader;
+    if (leader === 0n || this.transport === null) throw Errors.noLeader();
+    let res;
+    try {
+      res = await this.transport.request(leader, path, body, this.requestTimeoutMs);
+    } catch {
+      throw Errors.timeout();
+    }
+    if (res.status !== 200) throw Errors.leaderChanged();
+    return res.body;
+  }
+
+  leaseTimeToLive(r: LeaseTimeToLiveRequest): LeaseTimeToLiveResponse | Promise<LeaseTimeToLiveResponse> {
+    if (!this.lessor.isPrimary) {
+      // Only the leader knows the remaining TTL (followers hold leases "forever").
+      return this.forwardToLeader('/leases/internal', toBinary(LeaseTimeToLiveRequestSchema, r)).then((body) =>
+        this.withHeader(fromBinary(LeaseTimeToLiveResponseSchema, body)),
+      );
+    }
     const t = this.lessor.timeToLive(r.ID, r.keys);
     // etcd answers a missing lease with TTL -1 rather than an error.
     return this.withHeader(
@@ -419,19 +804,10 @@ export class EtcdServer {
     return create(AlarmResponseSchema, { alarms: [] });
   }
 
-  self(): Member {
-    return create(MemberSchema, {
-      ID: this.memberId,
-      name: this.opts.name,
-      peerURLs: this.opts.peerUrls,
-      clientURLs: this.opts.clientUrls,
-      isLearner: false,
-    });
-  }
-
-  memberList(): MemberListResponse {
+  async memberList(r?: MemberListRequest): Promise<MemberListResponse> {
+    if (r?.linearizable) await this.consensus.readIndex();
     // etcd's cluster service headers carry no revision.
-    return create(MemberListResponseSchema, { header: this.header(false), members: [this.self()] });
+    return create(MemberListResponseSchema, { header: this.header(false), members: this.memberMessages() });
   }
 
   isHealthy(): boolean {
@@ -446,6 +822,8 @@ export class EtcdServer {
     if (this.stopped) return;
     this.stopped = true;
     if (this.leaseTicker) clearInterval(this.leaseTicker);
+    if (this.publishTimer) clearTimeout(this.publishTimer);
+    await this.transport?.close();
     await this.consensus.stop();
     this.waiters.rejectAll(Errors.stopped());
     this.watchHub.close();
@@ -497,6 +875,19 @@ export class EtcdServer {
     });
     return resp;
   }
+}
+
+function toMemberMessage(m: MemberInfo): Member {
+  return create(MemberSchema, { ID: m.id, name: m.name, peerURLs: m.peerURLs, clientURLs: m.clientURLs, isLearner: m.isLearner });
+}
+
+/** An etcd error forwarded as its message text (member promote via the leader). */
+function errorFromMessage(text: string): EtcdError {
+  for (const f of Object.values(Errors)) {
+    const e = f();
+    if (e.message === text) return e;
+  }
+  return new EtcdError(GrpcCode.Unknown, text);
 }
 
 function wrap<T>(f: () => T): T {

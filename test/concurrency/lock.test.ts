@@ -164,7 +164,7 @@ describe('v3 Lock', () => {
     const [kv] = await keysUnder(env.member, 'nolease/');
     assert.ok(kv && kv.lease !== 0n);
     assert.equal(str(r.key), `nolease/${kv.lease.toString(16)}`);
-    const ttl = s.leaseTimeToLive(create(LeaseTimeToLiveRequestSchema, { ID: kv.lease }));
+    const ttl = await s.leaseTimeToLive(create(LeaseTimeToLiveRequestSchema, { ID: kv.lease }));
     assert.equal(ttl.grantedTTL, 60n);
     await unlockKey(r.key);
   });

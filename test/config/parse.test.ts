@@ -173,11 +173,8 @@ test('--initial-cluster is parsed into name → peer URLs; --name alone derives 
     () => parseServerConfig(['--initial-cluster=n1=ftp://x:1'], {}), 1,
     'invalid --initial-cluster "n1=ftp://x:1": URL scheme must be http, https, unix, or unixs: ftp://x:1',
   );
-  // Until multi-member Raft exists, a member must not start alone believing it is a whole cluster.
-  expectError(
-    () => parseServerConfig(['--name=n1', '--initial-cluster=n1=http://10.0.0.1:2380,n2=http://10.0.0.2:2380'], {}), 1,
-    'tsetcd does not support multi-member clusters yet: --initial-cluster lists 2 members (n1, n2)',
-  );
+  const two = parseServerConfig(['--name=n1', '--initial-cluster=n1=http://10.0.0.1:2380,n2=http://10.0.0.2:2380'], {});
+  assert.deepEqual([...two.initialClusterMembers.keys()], ['n1', 'n2']);
 });
 
 test('auto compaction retention: hours by default, durations, revisions', () => {

@@ -1,0 +1,396 @@
+// The peer transport: Raft messages between members over HTTP/2 (node:http2, plaintext h2c on
+// --listen-peer-urls). Each member keeps ONE long-lived request stream to each peer
+// (POST /raft/stream) and writes length-prefixed message frames into it, so messages to a peer
+// arrive in order, many per DATA frame, with HTTP/2 flow control as back-pressure. A broken
+// connection is reported to Raft as unreachable and redialled with capped exponential backoff;
+// messages for a peer that is down are dropped (Raft retransmits), so one dead member never
+// stalls the others. The same listener answers the few HTTP requests members make of each other:
+// GET /members (a joining member learns the cluster), GET /version, and the lease forwarding
+// calls of a follower (POST /leases, /leases/internal), given to the server through `serve`.
+import * as http2 from 'node:http2';
+import type { Message } from '../raft/index.js';
+import { MessageType } from '../raft/index.js';
+import { FrameReader, encodeFrames } from './framing.js';
+
+export interface PeerHandlers {
+  /** A Raft message from a peer (already checked to come from this cluster). */
+  onMessage(m: Message): void;
+  /** We could not deliver to `id`: Raft stops pipelining to it until it answers again. */
+  onUnreachable(id: bigint): void;
+  /** Outcome of sending a snapshot message. */
+  onSnapshotStatus(id: bigint, ok: boolean): void;
+  /** A peer told us (HTTP 410) that this member was removed from the cluster. */
+  onRemoved(): void;
+  /** Whether `id` was removed from the cluster: its messages are refused with 410. */
+  isRemoved(id: bigint): boolean;
+  /** Other requests on the peer port: resolve null for 404. */
+  serve(method: string, path: string, body: Buffer): Promise<{ status: number; type: string; body: Buffer | string } | null>;
+}
+
+export interface PeerTransportOptions {
+  memberId: bigint;
+  /** The cluster id; a function because a joining member learns it before serving. */
+  clusterId: () => bigint;
+  handlers: PeerHandlers;
+  warn?: (fields: Record<string, unknown>, msg: string) => void;
+}
+
+const HDR_CLUSTER = 'x-etcd-cluster-id';
+const HDR_FROM = 'x-server-from';
+/** Bytes buffered toward one peer before we stop queueing and call it unreachable. */
+const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+/** Messages kept for a peer while its connection is being (re)established. */
+const MAX_QUEUED_WHILE_DIALING = 4096;
+const MIN_BACKOFF_MS = 50;
+const MAX_BACKOFF_MS = 2000;
+
+class PeerLink {
+  private session: http2.ClientHttp2Session | null = null;
+  private stream: http2.ClientHttp2Stream | null = null;
+  private ready = false;
+  private queue: Message[] = [];
+  private backoffMs = MIN_BACKOFF_MS;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private urlIndex = 0;
+  private closed = false;
+
+  constructor(
+    readonly id: bigint,
+    private urls: string[],
+    private readonly t: PeerTransport,
+  ) {}
+
+  setUrls(urls: string[]): void {
+    if (urls.join(',') === this.urls.join(',')) return;
+    this.urls = urls;
+    this.urlIndex = 0;
+    this.reset();
+  }
+
+  send(msgs: Message[]): void {
+    if (this.closed) return;
+    const s = this.stream;
+    if (this.ready && s !== null && !s.destroyed) {
+      if (s.writableLength > MAX_BUFFERED_BYTES) {
+        this.dropped(msgs);
+        return;
+      }
+      let snaps = 0;
+      for (const m of msgs) if (m.type === MessageType.Snap) snaps++;
+      s.write(encodeFrames(msgs), (err) => {
+        for (let i = 0; i < snaps; i++) this.t.handlers.onSnapshotStatus(this.id, !err);
+      });
+      return;
+    }
+    if (this.queue.length + msgs.length > MAX_QUEUED_WHILE_DIALING) {
+      this.dropped(msgs);
+      return;
+    }
+    for (const m of msgs) this.queue.push(m);
+    this.dial();
+  }
+
+  private dropped(msgs: Message[]): void {
+    this.t.handlers.onUnreachable(this.id);
+    for (const m of msgs) if (m.type === MessageType.Snap) this.t.handlers.onSnapshotStatus(this.id, false);
+  }
+
+  private dial(): void {
+    if (this.session !== null || this.retryTimer !== null || this.closed || this.urls.length === 0) return;
+    const url = this.urls[this.urlIndex % this.urls.length]!;
+    const session = http2.connect(url);
+    this.session = session;
+    session.on('error', () => undefined); // 'close' follows and handles it
+    session.on('close', () => this.broken(session));
+    session.on('goaway', () => session.close());
+    session.setTimeout(0);
+    const stream = session.request(
+      {
+        ':method': 'POST',
+        ':path': '/raft/stream',
+        [HDR_CLUSTER]: this.t.opts.clusterId().toString(16),
+        [HDR_FROM]: this.t.opts.memberId.toString(16),
+      },
+      { endStream: false },
+    );
+    this.stream = stream;
+    stream.on('error', () => undefined);
+    stream.on('response', (headers) => {
+      const status = Number(headers[':status']);
+      if (status === 200) {
+        this.ready = true;
+        this.backoffMs = MIN_BACKOFF_MS;
+        const q = this.queue;
+        this.queue = [];
+        if (q.length > 0) this.send(q);
+        return;
+      }
+      if (status === 410) this.t.handlers.onRemoved();
+      else this.t.warn({ 'remote-peer-id': this.id.toString(16), status }, 'peer refused the raft stream');
+      session.close();
+    });
+    // The stream ends only when one side goes away: treat that as a broken link.
+    stream.on('close', () => this.broken(session));
+    stream.resume();
+  }
+
+  /** The link died: report it, drop what was queued, redial after a backoff. */
+  private broken(session: http2.ClientHttp2Session): void {
+    if (this.session !== session) return;
+    if (!session.destroyed) session.destroy();
+    this.session = null;
+    this.stream = null;
+    this.ready = false;
+    const q = this.queue;
+    this.queue = [];
+    this.dropped(q);
+    if (this.closed) return;
+    this.urlIndex++;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.dial();
+    }, this.backoffMs);
+    this.retryTimer.unref();
+    this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs * 2);
+  }
+
+  private reset(): void {
+    const s = this.session;
+    if (s !== null) this.broken(s);
+  }
+
+  /** One request/response exchange with this peer (lease forwarding), on a fresh session. */
+  async request(path: string, body: Uint8Array, timeoutMs: number): Promise<{ status: number; body: Buffer }> {
+    const url = this.urls[this.urlIndex % Math.max(1, this.urls.length)];
+    if (url === undefined) throw new Error('peer has no URL');
+    return peerRequest(url, 'POST', path, body, timeoutMs, {
+      [HDR_CLUSTER]: this.t.opts.clusterId().toString(16),
+      [HDR_FROM]: this.t.opts.memberId.toString(16),
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.session?.destroy();
+    this.session = null;
+    this.stream = null;
+  }
+}
+
+/** A single HTTP/2 request to a peer URL, bounded in time. */
+export function peerRequest(
+  url: string,
+  method: string,
+  path: string,
+  body: Uint8Array | null,
+  timeoutMs: number,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Buffer; headers: http2.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(url);
+    const timer = setTimeout(() => {
+      session.destroy();
+      reject(new Error(`request to ${url}${path} timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
+    session.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    const req = session.request({ ':method': method, ':path': path, ...headers }, { endStream: body === null });
+    req.on('error', (e) => {
+      clearTimeout(timer);
+      session.destroy();
+      reject(e);
+    });
+    let status = 0;
+    let resHeaders: http2.IncomingHttpHeaders = {};
+    req.on('response', (h) => {
+      status = Number(h[':status']);
+      resHeaders = h;
+    });
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      clearTimeout(timer);
+      session.close();
+      resolve({ status, body: Buffer.concat(chunks), headers: resHeaders });
+    });
+    if (body !== null) req.end(body);
+  });
+}
+
+export class PeerTransport {
+  private readonly links = new Map<bigint, PeerLink>();
+  private readonly servers: http2.Http2Server[] = [];
+  private readonly inbound = new Set<http2.ServerHttp2Stream>();
+
+  constructor(readonly opts: PeerTransportOptions) {}
+
+  get handlers(): PeerHandlers {
+    return this.opts.handlers;
+  }
+
+  warn(fields: Record<string, unknown>, msg: string): void {
+    this.opts.warn?.(fields, msg);
+  }
+
+  /** Starts serving peers on each URL (http:// only; peer TLS is not wired yet). */
+  async listen(urls: readonly URL[]): Promise<void> {
+    for (const u of urls) {
+      if (u.protocol !== 'http:') throw new Error(`peer URL ${u.href}: only http:// peer URLs are supported so far`);
+      const server = http2.createServer();
+      server.on('stream', (stream, headers) => this.onStream(stream, headers));
+      server.on('sessionError', () => undefined);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(Number(u.port || 2380), u.hostname.replace(/^\[|\]$/g, ''), () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      this.servers.push(server);
+    }
+  }
+
+  /** Makes the set of peers (other members) exactly `peers`. */
+  setPeers(peers: ReadonlyArray<{ id: bigint; urls: string[] }>): void {
+    const want = new Set<bigint>();
+    for (const p of peers) {
+      if (p.id === this.opts.memberId) continue;
+      want.add(p.id);
+      const l = this.links.get(p.id);
+      if (l) l.setUrls(p.urls);
+      else this.links.set(p.id, new PeerLink(p.id, p.urls, this));
+    }
+    for (const [id, l] of this.links) {
+      if (!want.has(id)) {
+        l.close();
+        this.links.delete(id);
+      }
+    }
+  }
+
+  /** Sends messages, grouped per destination (one write per peer). */
+  send(msgs: readonly Message[]): void {
+    if (msgs.length === 0) return;
+    if (msgs.length === 1) {
+      const m = msgs[0]!;
+      this.sendTo(m.to, [m]);
+      return;
+    }
+    const byPeer = new Map<bigint, Message[]>();
+    for (const m of msgs) {
+      const list = byPeer.get(m.to);
+      if (list) list.push(m);
+      else byPeer.set(m.to, [m]);
+    }
+    for (const [to, list] of byPeer) this.sendTo(to, list);
+  }
+
+  private sendTo(to: bigint, msgs: Message[]): void {
+    const l = this.links.get(to);
+    if (l) l.send(msgs);
+    else this.opts.handlers.onUnreachable(to);
+  }
+
+  request(to: bigint, path: string, body: Uint8Array, timeoutMs: number): Promise<{ status: number; body: Buffer }> {
+    const l = this.links.get(to);
+    if (!l) return Promise.reject(new Error(`unknown peer ${to.toString(16)}`));
+    return l.request(path, body, timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    for (const l of this.links.values()) l.close();
+    this.links.clear();
+    for (const s of this.inbound) s.close(http2.constants.NGHTTP2_CANCEL);
+    this.inbound.clear();
+    await Promise.all(
+      this.servers.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.close(() => resolve());
+            // Sessions linger until their streams end; closing the streams above ends them.
+            setTimeout(resolve, 1000).unref();
+          }),
+      ),
+    );
+    this.servers.length = 0;
+  }
+
+  // ------------------------------------------------------------------ inbound
+
+  private onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
+    stream.on('error', () => undefined);
+    const path = String(headers[':path'] ?? '');
+    const method = String(headers[':method'] ?? '');
+    if (path === '/raft/stream' && method === 'POST') {
+      this.onRaftStream(stream, headers);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > 16 * 1024 * 1024) {
+        stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+        return;
+      }
+      chunks.push(c);
+    });
+    stream.on('end', () => {
+      const reply = (status: number, type: string, body: Buffer | string): void => {
+        if (stream.destroyed) return;
+        stream.respond({ ':status': status, 'content-type': type, [HDR_CLUSTER]: this.opts.clusterId().toString(16) });
+        stream.end(body);
+      };
+      this.opts.handlers.serve(method, path.split('?')[0]!, Buffer.concat(chunks)).then(
+        (r) => (r === null ? reply(404, 'text/plain', '404 page not found\n') : reply(r.status, r.type, r.body)),
+        (e: unknown) => reply(500, 'text/plain', `${e instanceof Error ? e.message : String(e)}\n`),
+      );
+    });
+  }
+
+  private onRaftStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
+    const cluster = String(headers[HDR_CLUSTER] ?? '');
+    const fromHex = String(headers[HDR_FROM] ?? '');
+    const mine = this.opts.clusterId().toString(16);
+    if (cluster !== mine) {
+      this.warn({ 'remote-cluster-id': cluster, 'local-cluster-id': mine }, 'request cluster ID mismatch');
+      stream.respond({ ':status': 412, [HDR_CLUSTER]: mine }, { endStream: true });
+      return;
+    }
+    let from: bigint;
+    try {
+      from = BigInt('0x' + fromHex);
+    } catch {
+      stream.respond({ ':status': 400 }, { endStream: true });
+      return;
+    }
+    if (this.opts.handlers.isRemoved(from)) {
+      stream.respond({ ':status': 410, [HDR_CLUSTER]: mine }, { endStream: true });
+      return;
+    }
+    stream.respond({ ':status': 200, [HDR_CLUSTER]: mine });
+    this.inbound.add(stream);
+    stream.on('close', () => this.inbound.delete(stream));
+    const reader = new FrameReader();
+    const onMessage = (m: Message): void => {
+      // Messages from a member removed meanwhile are dropped (the stream is then closed).
+      if (this.opts.handlers.isRemoved(m.from)) {
+        stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+        return;
+      }
+      this.opts.handlers.onMessage(m);
+    };
+    stream.on('data', (chunk: Buffer) => {
+      try {
+        reader.push(chunk, onMessage);
+      } catch (e) {
+        this.warn({ 'remote-peer-id': fromHex, error: e instanceof Error ? e.message : String(e) }, 'dropping a corrupt peer stream');
+        stream.close(http2.constants.NGHTTP2_PROTOCOL_ERROR);
+      }
+    });
+  }
+}
