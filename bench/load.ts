@@ -32,6 +32,8 @@ export interface LoadSpec {
   seed?: number;
   /** The server's PID, to report its CPU use during the timed phase (Linux /proc). */
   serverPid?: number;
+  /** Several server processes (a cluster's members): serverCores is their sum. Overrides serverPid. */
+  serverPids?: readonly number[];
 }
 
 export interface LatencySummary {
@@ -59,8 +61,10 @@ export interface LoadResult {
   latencyMs: LatencySummary;
   /** CPU the generator process used during the timed phase, in cores (1.0 = one full core). */
   generatorCores: number;
-  /** CPU the server used during the timed phase, in cores (needs serverPid). */
+  /** CPU the server used during the timed phase, in cores (needs serverPid or serverPids; summed over serverPids). */
   serverCores: number | undefined;
+  /** With serverPids: each process's share of serverCores, in the order of serverPids. */
+  serverCoresEach?: number[];
   /** CPU all other processes used meanwhile (machine busy + steal - server - generator). */
   otherCores: number | undefined;
   bytesIn: number;
@@ -138,25 +142,32 @@ export function planShares(spec: LoadSpec, threads: number): EnginePlan[] {
 /** CPU counters read right before and right after the timed phase. */
 class CpuWindow {
   private readonly self = process.cpuUsage();
-  private readonly server: number | undefined;
+  private readonly server: (number | undefined)[];
   private readonly busy = machineBusySeconds();
-  constructor(private readonly pid: number | undefined) {
-    this.server = pid === undefined ? undefined : processCpuSeconds(pid);
+  constructor(private readonly pids: readonly number[]) {
+    this.server = pids.map((p) => processCpuSeconds(p));
   }
-  /** Seconds used since construction: [generator, server, whole machine]. */
-  close(): [number, number | undefined, number | undefined] {
+  /** Seconds used since construction: [generator, servers (one per pid), whole machine]. */
+  close(): CpuUsed {
     const d = process.cpuUsage(this.self);
-    const server = this.pid === undefined ? undefined : processCpuSeconds(this.pid);
+    const server = this.pids.map((p, i) => {
+      const now = processCpuSeconds(p);
+      const then = this.server[i];
+      return now !== undefined && then !== undefined ? now - then : undefined;
+    });
     const busy = machineBusySeconds();
-    return [
-      (d.user + d.system) / 1e6,
-      server !== undefined && this.server !== undefined ? server - this.server : undefined,
-      busy !== undefined && this.busy !== undefined ? busy - this.busy : undefined,
-    ];
+    return [(d.user + d.system) / 1e6, server, busy !== undefined && this.busy !== undefined ? busy - this.busy : undefined];
   }
 }
 
-function merge(spec: LoadSpec, workers: number, raws: RawResult[], cpu: [number, number | undefined, number | undefined]): LoadResult {
+type CpuUsed = [number, (number | undefined)[], number | undefined];
+
+function serverPidsOf(spec: LoadSpec): number[] {
+  if (spec.serverPids !== undefined) return [...spec.serverPids];
+  return spec.serverPid === undefined ? [] : [spec.serverPid];
+}
+
+function merge(spec: LoadSpec, workers: number, raws: RawResult[], cpu: CpuUsed): LoadResult {
   let ok = 0;
   let errors = 0;
   let bytesIn = 0;
@@ -183,8 +194,10 @@ function merge(spec: LoadSpec, workers: number, raws: RawResult[], cpu: [number,
   }
   const elapsedS = start !== undefined && end !== undefined ? Number(end - start) / 1e9 : 0;
   const perS = (v: number | undefined): number | undefined => (v === undefined || elapsedS <= 0 ? undefined : v / elapsedS);
-  const [genS, serverS, busyS] = cpu;
+  const [genS, serverEachS, busyS] = cpu;
   const generatorCores = perS(genS) ?? 0;
+  // A process whose counters could not be read makes the sum unknown, not smaller.
+  const serverS = serverEachS.length === 0 || serverEachS.some((v) => v === undefined) ? undefined : serverEachS.reduce((a, v) => a! + v!, 0);
   const serverCores = perS(serverS);
   const busy = perS(busyS);
   // /proc/stat ticks are coarse (10 ms): clamp the small negative a short load can show.
@@ -203,6 +216,7 @@ function merge(spec: LoadSpec, workers: number, raws: RawResult[], cpu: [number,
     latencyMs: summarize(all),
     generatorCores,
     serverCores,
+    ...(spec.serverPids !== undefined ? { serverCoresEach: serverEachS.map((v) => perS(v) ?? NaN) } : {}),
     otherCores,
     bytesIn,
   };
@@ -214,7 +228,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   if (workers === 0) {
     const engine = await Engine.connect(planShares(spec, 1)[0]!);
     try {
-      const cpu = new CpuWindow(spec.serverPid);
+      const cpu = new CpuWindow(serverPidsOf(spec));
       const raw = await engine.run();
       return merge(spec, 0, [raw], cpu.close());
     } finally {
@@ -235,7 +249,7 @@ async function runInWorkers(spec: LoadSpec, plans: EnginePlan[]): Promise<LoadRe
       WORKER_READY_TIMEOUT_MS,
       'load workers did not connect',
     );
-    const cpu = new CpuWindow(spec.serverPid);
+    const cpu = new CpuWindow(serverPidsOf(spec));
     for (const w of threads) w.postMessage({ type: 'go' } satisfies ToWorker);
     const done = await Promise.all(inbox.map((q) => q.next('done')));
     const used = cpu.close();

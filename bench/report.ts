@@ -17,6 +17,8 @@ export interface ServerRun {
   error?: string;
   loads: Record<string, LoadRow | { failed: string }>;
   checkPerf?: CheckPerfResult | { failed: string };
+  /** Cluster runs: the members, the leader at startup, and who was leader after each load. */
+  cluster?: { size: number; leader: string; members: { name: string; pid: number }[]; leaderAfter: Record<string, string> };
 }
 
 export interface LoadDescription {
@@ -131,6 +133,22 @@ export function renderCpu(loads: readonly LoadDescription[], runs: readonly Serv
         const x = by(k)?.loads[l.id];
         if (x === undefined || 'failed' in x) return '-';
         return `${f(x.serverCores)} / ${f(x.generatorCores)} / ${f(x.otherCores)}`;
+      }),
+    ]);
+  }
+  return table.toString();
+}
+
+/** Cluster loads: each member's CPU (in cores), leader first, as measured by runLoad's serverCoresEach. */
+export function renderMemberCores(loads: readonly LoadDescription[], runs: readonly ServerRun[]): string {
+  const table = new Table({ head: ['load', ...runs.map((r) => `${r.kind} cores`)], style: { head: [], border: [] } });
+  for (const l of loads) {
+    table.push([
+      l.title,
+      ...runs.map((r) => {
+        const x = r.loads[l.id];
+        if (x === undefined || 'failed' in x || x.serverCoresEach === undefined) return '-';
+        return x.serverCoresEach.map((v) => v.toFixed(2)).join(' / ');
       }),
     ]);
   }

@@ -26,14 +26,14 @@ export interface RunningServer {
   killNow(): void;
 }
 
-const START_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 10_000;
-const HEALTH_POLL_MS = 100;
+export const START_TIMEOUT_MS = 30_000;
+export const STOP_TIMEOUT_MS = 10_000;
+export const HEALTH_POLL_MS = 100;
 
 /** The repository root, from dist/bench/servers.js. */
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-function command(kind: ServerKind): { file: string; args: string[] } {
+export function command(kind: ServerKind): { file: string; args: string[] } {
   if (kind === 'etcd') return { file: process.env['BENCH_ETCD_BIN'] ?? '/usr/bin/etcd', args: [] };
   return { file: process.execPath, args: [join(REPO_ROOT, 'bin', 'tsetcd')] };
 }
@@ -69,11 +69,11 @@ export function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function exited(p: ChildProcess): boolean {
+export function exited(p: ChildProcess): boolean {
   return p.exitCode !== null || p.signalCode !== null;
 }
 
-function waitExit(p: ChildProcess, ms: number): Promise<boolean> {
+export function waitExit(p: ChildProcess, ms: number): Promise<boolean> {
   if (exited(p)) return Promise.resolve(true);
   return new Promise((resolve) => {
     const t = setTimeout(() => {
@@ -88,7 +88,7 @@ function waitExit(p: ChildProcess, ms: number): Promise<boolean> {
   });
 }
 
-async function healthy(clientUrl: string): Promise<boolean> {
+export async function healthy(clientUrl: string): Promise<boolean> {
   try {
     const res = await fetch(`${clientUrl}/health`, { signal: AbortSignal.timeout(2_000) });
     if (!res.ok) return false;
@@ -99,7 +99,7 @@ async function healthy(clientUrl: string): Promise<boolean> {
   }
 }
 
-function tail(path: string, lines: number): string {
+export function tail(path: string, lines: number): string {
   try {
     return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
   } catch {
