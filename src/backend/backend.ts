@@ -322,6 +322,42 @@ export class Backend {
   }
 
   /**
+   * A consistent, compacted copy of the whole database, written to `file` and fsynced (the data a
+   * leader streams to a member that needs a Raft snapshot). Reads and writes go on meanwhile:
+   * the copy comes from one read transaction, so it holds whole batches only.
+   */
+  async copyTo(file: string): Promise<void> {
+    const tmp = `${file}.dir`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    try {
+      await this.env.backup(tmp, true);
+      const copy = join(tmp, DATA_FILE);
+      fsyncFile(copy);
+      renameSync(copy, file);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Replaces the whole database with `file` (a snapshot received from the leader; the file is
+   * moved, not copied) and runs the rollback hooks, so every in-memory layer built on the old
+   * contents (index, leases) reloads from the new ones.
+   */
+  replaceWith(file: string): void {
+    if (this.batchDepth > 0) throw new Error('backend: replaceWith inside batch()');
+    this.db('key'); // closed check
+    fsyncFile(file);
+    this.closeEnv();
+    renameSync(file, join(this.dir, DATA_FILE));
+    fsyncFile(this.dir);
+    this.openEnv();
+    this.commits++;
+    for (const h of [...this.rollbackHooks]) h();
+  }
+
+  /**
    * etcd's backend hash (the Hash RPC): CRC-32C over every bucket in byte order of names, each
    * contributing its name then key and value of each row, skipping the ignored (bucket, key)s.
    */

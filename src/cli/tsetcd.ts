@@ -95,6 +95,7 @@ async function main(): Promise<void> {
       initialClusterState: cfg.initialClusterState,
       heartbeatIntervalMs: cfg.heartbeatIntervalMs,
       electionTimeoutMs: cfg.electionTimeoutMs,
+      snapshotCount: cfg.snapshotCount,
       onRemoved: () => shutdown('removed from the cluster'),
       warn: (fields, msg) => log.warn(fields, msg),
     });

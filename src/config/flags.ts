@@ -104,7 +104,7 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   {
     name: 'snapshot-count', kind: 'uint', defaultValue: 100000, fileKey: 'snapshot-count',
-    status: 'inactive', note: 'raft snapshots are not taken yet',
+    status: 'active',
     help: { section: 'Member', shown: "'100000'", text: 'Number of committed transactions to trigger a snapshot to disk.' },
   },
   {

@@ -25,6 +25,10 @@ export interface StartMemberOptions {
   initialClusterState?: 'new' | 'existing';
   heartbeatIntervalMs?: number;
   electionTimeoutMs?: number;
+  /** --snapshot-count: applied entries between Raft snapshots (default 100,000). */
+  snapshotCount?: number;
+  /** Entries kept behind a snapshot for lagging followers (default 5,000; a test knob). */
+  snapshotCatchUpEntries?: number;
   /** Called when this member has been removed from its cluster (it should then be stopped). */
   onRemoved?: () => void;
   warn?: (fields: Record<string, unknown>, msg: string) => void;
@@ -88,6 +92,8 @@ export async function startMember(o: StartMemberOptions): Promise<Member> {
       listenPeerUrls: (o.listenPeerUrls ?? []).map((u) => new URL(u)),
       heartbeatMs: o.heartbeatIntervalMs ?? 100,
       electionMs: o.electionTimeoutMs ?? 1000,
+      snapshotCount: o.snapshotCount ?? 100_000,
+      ...(o.snapshotCatchUpEntries !== undefined ? { snapshotCatchUpEntries: o.snapshotCatchUpEntries } : {}),
       onRemoved: o.onRemoved,
       warn: o.warn,
     });

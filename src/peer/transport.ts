@@ -8,9 +8,13 @@
 // GET /members (a joining member learns the cluster), GET /version, and the lease forwarding
 // calls of a follower (POST /leases, /leases/internal), given to the server through `serve`.
 import * as http2 from 'node:http2';
+import { createReadStream, createWriteStream, closeSync, fsyncSync, openSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { Message } from '../raft/index.js';
 import { MessageType } from '../raft/index.js';
 import { FrameReader, encodeFrames } from './framing.js';
+import { decodeMessage } from '../raft/index.js';
 
 export interface PeerHandlers {
   /** A Raft message from a peer (already checked to come from this cluster). */
@@ -23,6 +27,12 @@ export interface PeerHandlers {
   onRemoved(): void;
   /** Whether `id` was removed from the cluster: its messages are refused with 410. */
   isRemoved(id: bigint): boolean;
+  /** Writes a consistent copy of the state machine's database to `file` (sent with a MsgSnap). */
+  snapshotData(file: string): Promise<void>;
+  /** A snapshot message arrived with its database, fsynced in `file` (now the handler's). */
+  snapshotReceived(m: Message, file: string): void;
+  /** A directory for snapshot files in transit (same file system as the data dir). */
+  snapshotDir(): string;
   /** Other requests on the peer port: resolve null for 404. */
   serve(method: string, path: string, body: Buffer): Promise<{ status: number; type: string; body: Buffer | string } | null>;
 }
@@ -69,17 +79,19 @@ class PeerLink {
 
   send(msgs: Message[]): void {
     if (this.closed) return;
+    if (msgs.some((m) => m.type === MessageType.Snap)) {
+      // A snapshot travels with the whole database, on its own request (streamed from a file).
+      for (const m of msgs) if (m.type === MessageType.Snap) void this.sendSnapshot(m);
+      msgs = msgs.filter((m) => m.type !== MessageType.Snap);
+      if (msgs.length === 0) return;
+    }
     const s = this.stream;
     if (this.ready && s !== null && !s.destroyed) {
       if (s.writableLength > MAX_BUFFERED_BYTES) {
         this.dropped(msgs);
         return;
       }
-      let snaps = 0;
-      for (const m of msgs) if (m.type === MessageType.Snap) snaps++;
-      s.write(encodeFrames(msgs), (err) => {
-        for (let i = 0; i < snaps; i++) this.t.handlers.onSnapshotStatus(this.id, !err);
-      });
+      s.write(encodeFrames(msgs));
       return;
     }
     if (this.queue.length + msgs.length > MAX_QUEUED_WHILE_DIALING) {
@@ -159,6 +171,38 @@ class PeerLink {
     if (s !== null) this.broken(s);
   }
 
+  private snapshotInFlight = false;
+
+  /**
+   * Sends a MsgSnap: a consistent copy of the database is written to a file, then streamed after
+   * the message on POST /raft/snapshot, with HTTP/2 flow control as back-pressure. One at a time
+   * per peer; Raft hears the outcome through onSnapshotStatus and retries later if it failed.
+   */
+  private async sendSnapshot(m: Message): Promise<void> {
+    const h = this.t.handlers;
+    if (this.snapshotInFlight || this.urls.length === 0) {
+      h.onSnapshotStatus(this.id, false);
+      return;
+    }
+    this.snapshotInFlight = true;
+    const file = join(h.snapshotDir(), `send-${this.id.toString(16)}-${Date.now()}.db`);
+    let ok = false;
+    try {
+      await h.snapshotData(file);
+      const url = this.urls[this.urlIndex % this.urls.length]!;
+      ok = await postSnapshot(url, encodeFrames([m]), file, {
+        [HDR_CLUSTER]: this.t.opts.clusterId().toString(16),
+        [HDR_FROM]: this.t.opts.memberId.toString(16),
+      });
+    } catch (e) {
+      this.t.warn({ 'remote-peer-id': this.id.toString(16), error: e instanceof Error ? e.message : String(e) }, 'failed to send a snapshot');
+    } finally {
+      rmSync(file, { force: true });
+      this.snapshotInFlight = false;
+    }
+    if (!this.closed) h.onSnapshotStatus(this.id, ok);
+  }
+
   /** One request/response exchange with this peer (lease forwarding), on a fresh session. */
   async request(path: string, body: Uint8Array, timeoutMs: number): Promise<{ status: number; body: Buffer }> {
     const url = this.urls[this.urlIndex % Math.max(1, this.urls.length)];
@@ -177,6 +221,34 @@ class PeerLink {
     this.session = null;
     this.stream = null;
   }
+}
+
+/** Idle bound for a snapshot transfer: no progress for this long aborts it. */
+const SNAPSHOT_IDLE_MS = 30_000;
+
+/** POSTs a snapshot message followed by the database file; true once the peer stored it. */
+function postSnapshot(url: string, head: Buffer, file: string, headers: Record<string, string>): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(url);
+    session.setTimeout(SNAPSHOT_IDLE_MS, () => session.destroy(new Error('snapshot transfer stalled')));
+    session.on('error', reject);
+    const req = session.request({ ':method': 'POST', ':path': '/raft/snapshot', ...headers });
+    let status = 0;
+    req.on('response', (h) => {
+      status = Number(h[':status']);
+    });
+    req.on('error', reject);
+    req.on('close', () => {
+      session.close();
+      resolve(status === 204);
+    });
+    req.resume();
+    req.write(head);
+    pipeline(createReadStream(file), req).catch((e: unknown) => {
+      session.destroy();
+      reject(e instanceof Error ? e : new Error(String(e)));
+    });
+  });
 }
 
 /** A single HTTP/2 request to a peer URL, bounded in time. */
@@ -329,6 +401,10 @@ export class PeerTransport {
       this.onRaftStream(stream, headers);
       return;
     }
+    if (path === '/raft/snapshot' && method === 'POST') {
+      this.onSnapshot(stream, headers);
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     stream.on('data', (c: Buffer) => {
@@ -352,26 +428,92 @@ export class PeerTransport {
     });
   }
 
-  private onRaftStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
+  /** Checks a peer request's cluster id and sender; answers and returns null when refused. */
+  private admit(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): bigint | null {
     const cluster = String(headers[HDR_CLUSTER] ?? '');
     const fromHex = String(headers[HDR_FROM] ?? '');
     const mine = this.opts.clusterId().toString(16);
     if (cluster !== mine) {
       this.warn({ 'remote-cluster-id': cluster, 'local-cluster-id': mine }, 'request cluster ID mismatch');
       stream.respond({ ':status': 412, [HDR_CLUSTER]: mine }, { endStream: true });
-      return;
+      return null;
     }
     let from: bigint;
     try {
       from = BigInt('0x' + fromHex);
     } catch {
       stream.respond({ ':status': 400 }, { endStream: true });
-      return;
+      return null;
     }
     if (this.opts.handlers.isRemoved(from)) {
       stream.respond({ ':status': 410, [HDR_CLUSTER]: mine }, { endStream: true });
-      return;
+      return null;
     }
+    return from;
+  }
+
+  /** POST /raft/snapshot: a MsgSnap frame, then the database, written to a file as it arrives. */
+  private onSnapshot(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
+    const from = this.admit(stream, headers);
+    if (from === null) return;
+    const h = this.opts.handlers;
+    const file = join(h.snapshotDir(), `recv-${from.toString(16)}-${Date.now()}.db.tmp`);
+    const out = createWriteStream(file);
+    let head: Buffer | null = Buffer.alloc(0);
+    let msg: Message | null = null;
+    const fail = (why: string): void => {
+      this.warn({ 'remote-peer-id': from.toString(16), error: why }, 'failed to receive a snapshot');
+      out.destroy();
+      rmSync(file, { force: true });
+      if (!stream.destroyed && !stream.headersSent) stream.respond({ ':status': 400 }, { endStream: true });
+      else stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    };
+    const write = (chunk: Buffer): void => {
+      if (!out.write(chunk)) {
+        stream.pause();
+        out.once('drain', () => stream.resume());
+      }
+    };
+    stream.on('data', (chunk: Buffer) => {
+      if (msg !== null) return write(chunk);
+      head = Buffer.concat([head!, chunk]);
+      if (head.length < 4) return;
+      const len = head.readUInt32BE(0);
+      if (len > 64 * 1024 * 1024) return fail(`snapshot message frame of ${len} bytes`);
+      if (head.length < 4 + len) return;
+      try {
+        msg = decodeMessage(head.subarray(4, 4 + len));
+      } catch (e) {
+        return fail(e instanceof Error ? e.message : String(e));
+      }
+      if (msg.type !== MessageType.Snap || msg.snapshot === null) return fail('not a snapshot message');
+      const rest = head.subarray(4 + len);
+      head = null;
+      if (rest.length > 0) write(rest);
+    });
+    stream.on('aborted', () => fail('the sender went away'));
+    stream.on('end', () => {
+      if (msg === null) return fail('no snapshot message');
+      const m = msg;
+      out.end(() => {
+        try {
+          const fd = openSync(file, 'r');
+          fsyncSync(fd);
+          closeSync(fd);
+          h.snapshotReceived(m, file);
+        } catch (e) {
+          return fail(e instanceof Error ? e.message : String(e));
+        }
+        if (!stream.destroyed) stream.respond({ ':status': 204 }, { endStream: true });
+      });
+    });
+  }
+
+  private onRaftStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
+    const from = this.admit(stream, headers);
+    if (from === null) return;
+    const fromHex = from.toString(16);
+    const mine = this.opts.clusterId().toString(16);
     stream.respond({ ':status': 200, [HDR_CLUSTER]: mine });
     this.inbound.add(stream);
     stream.on('close', () => this.inbound.delete(stream));

@@ -1,7 +1,7 @@
 // One tsetcd member: validate → size check → propose → wait for apply → reply, plus the local
 // reads and maintenance calls. This is the only place that turns requests into log entries, and
 // the apply loop below is the only place that changes the store (etcd's "one apply path").
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { create, toBinary, fromBinary } from '@bufbuild/protobuf';
 import {
@@ -92,6 +92,7 @@ import { RaftNode } from './raft-node.js';
 import { Membership, type MemberInfo, decodeMemberJson, encodeMemberJson } from './membership.js';
 import { planBootstrap, encodeMemberList } from './cluster-bootstrap.js';
 import { PeerTransport } from '../peer/transport.js';
+import { snapDbPath } from './snap-files.js';
 import { ConfChangeType, type ConfChange } from '../raft/index.js';
 import { checkDeleteRequest, checkIntervals, checkPutRequest, checkRangeRequest, checkTxnRequest, isTxnReadOnly } from './validate.js';
 import { Waiters } from './waiters.js';
@@ -112,6 +113,10 @@ export interface MemberOptions {
   /** --heartbeat-interval and --election-timeout, in ms (etcd's defaults 100 and 1000). */
   heartbeatMs?: number;
   electionMs?: number;
+  /** --snapshot-count (etcd's default 100,000). */
+  snapshotCount?: number;
+  /** Entries kept in memory behind a snapshot for lagging followers (etcd: 5,000; tests use fewer). */
+  snapshotCatchUpEntries?: number;
   /** --initial-cluster as name → peer URLs (default: this member alone). */
   initialCluster?: ReadonlyMap<string, readonly string[]>;
   initialClusterState?: 'new' | 'existing';
@@ -165,6 +170,9 @@ export class EtcdServer {
   private appliedWrites: Array<{ events: Event[]; rev: number }> = [];
   private readonly heartbeatMs: number;
   private readonly electionMs: number;
+  /** The last log index applied to the backend: entries at or below it are skipped (replays, snapshots). */
+  private consistentIndex = 0;
+  private snapDir = '';
   private readonly requestTimeoutMs: number;
 
   private constructor(
@@ -234,10 +242,22 @@ export class EtcdServer {
     let s: EtcdServer | null = null;
     try {
       backend = Backend.open(join(snapDir, 'db'));
+      // A crash after a leader's snapshot was recorded but before its database was swapped in:
+      // finish the swap now (the WAL no longer holds the entries the snapshot covers).
+      const walSnap = opened.state?.snapshot;
+      if (walSnap && backend.readConsistentIndex().index < walSnap.index) {
+        const db = snapDbPath(snapDir, walSnap.index);
+        if (!existsSync(db)) {
+          throw new Error(`the backend is at index ${backend.readConsistentIndex().index}, behind the WAL's snapshot at ${walSnap.index}, and ${db} is missing`);
+        }
+        backend.replaceWith(db);
+      }
       const store = MvccStore.open(backend);
       const lessor = Lessor.restore(backend, store, monotonicClock, { minTtl: opts.minLeaseTtl });
       const server = new EtcdServer(opts, backend, store, memberId, clusterId, metrics, lessor);
       s = server;
+      server.consistentIndex = backend.readConsistentIndex().index;
+      server.snapDir = snapDir;
       const transport = new PeerTransport({
         memberId,
         clusterId: () => clusterId,
@@ -245,9 +265,19 @@ export class EtcdServer {
         handlers: {
           onMessage: (m) => server.consensus.step(m),
           onUnreachable: (id) => server.consensus.reportUnreachable(id),
-          onSnapshotStatus: (id, ok) => server.consensus.reportSnapshot(id, ok),
+          onSnapshotStatus: (id, ok) => {
+            (ok ? metrics.snapshotSendSuccess : metrics.snapshotSendFailures).labels({ To: id.toString(16) }).inc();
+            server.consensus.reportSnapshot(id, ok);
+          },
           onRemoved: () => server.removed(),
           isRemoved: (id) => server.membership.isRemoved(id),
+          snapshotData: async (file) => server.backend.copyTo(file),
+          snapshotReceived: (m, file) => {
+            renameSync(file, snapDbPath(snapDir, m.snapshot!.metadata.index));
+            metrics.snapshotReceiveSuccess.labels({ From: m.from.toString(16) }).inc();
+            server.consensus.step(m);
+          },
+          snapshotDir: () => snapDir,
           serve: (method, path, body) => server.servePeer(method, path, body),
         },
       });
@@ -261,6 +291,11 @@ export class EtcdServer {
         electionMs: server.electionMs,
         send: (msgs) => transport.send(msgs),
         onLeaderChange: (lead, leading) => server.leaderChanged(lead, leading),
+        snapDir,
+        snapshotCount: opts.snapshotCount ?? 100_000,
+        ...(opts.snapshotCatchUpEntries !== undefined ? { snapshotCatchUpEntries: opts.snapshotCatchUpEntries } : {}),
+        syncBackend: () => backend!.forceSync(),
+        installSnapshot: (snap) => server.installSnapshot(snap.metadata.index),
       });
       server.consensus = consensus;
       // A joining member knows the cluster only from GET /members until its log tells it more;
@@ -296,6 +331,21 @@ export class EtcdServer {
   }
 
   // ---------------------------------------------------------------- cluster
+
+  /**
+   * Swaps in the database a leader sent with its snapshot: the backend's rollback hooks rebuild
+   * the MVCC index and the lessor from it; membership reloads; watchers resync from the new
+   * contents (etcd's watchableStore.Restore).
+   */
+  private installSnapshot(index: number): void {
+    const db = snapDbPath(this.snapDir, index);
+    if (!existsSync(db)) throw new Error(`snapshot database ${db} is missing`);
+    this.backend.replaceWith(db);
+    this.consistentIndex = this.backend.readConsistentIndex().index;
+    this.membership.reload();
+    this.watchHub.resync();
+    this.refreshSizeMetrics();
+  }
 
   /** Leader changes: the lessor follows leadership (only the leader expires leases). */
   private leaderChanged(lead: bigint, leading: boolean): void {
@@ -525,6 +575,8 @@ export class EtcdServer {
     this.appliedWrites = [];
     this.backend.batch(() => {
       for (const e of entries) {
+        // Already in the backend: replayed after a crash, or covered by an installed snapshot.
+        if (e.index <= this.consistentIndex) continue;
         if (e.confChange !== undefined) {
           this.applyConfChange(e.confChange);
           continue;
@@ -545,8 +597,10 @@ export class EtcdServer {
         }
       }
       const last = entries[entries.length - 1];
-      if (last) this.backend.setConsistentIndex(last.index, last.term);
+      if (last && last.index > this.consistentIndex) this.backend.setConsistentIndex(last.index, last.term);
     });
+    const lastEntry = entries[entries.length - 1];
+    if (lastEntry && lastEntry.index > this.consistentIndex) this.consistentIndex = lastEntry.index;
     this.metrics.backendCommit.observe(Number(process.hrtime.bigint() - t0) / 1e9);
     // Watchers see a write only once it is committed to the backend (an aborted batch notifies no one).
     const writes = this.appliedWrites;

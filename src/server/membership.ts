@@ -55,14 +55,26 @@ export class Membership {
 
   static load(backend: Backend): Membership {
     const ms = new Membership(backend);
-    for (const row of backend.range('members')) {
-      const m = decodeMemberJson(Buffer.from(row.value).toString('utf8'));
-      ms.members.set(m.id, m);
-    }
-    for (const row of backend.range('members_removed')) {
-      ms.removed.add(BigInt('0x' + Buffer.from(row.key).toString('latin1')));
-    }
+    ms.readRows();
     return ms;
+  }
+
+  /** Reloads from the backend (after a snapshot from the leader replaced its contents). */
+  reload(): void {
+    this.readRows();
+    this.changed();
+  }
+
+  private readRows(): void {
+    this.members.clear();
+    this.removed.clear();
+    for (const row of this.backend.range('members')) {
+      const m = decodeMemberJson(Buffer.from(row.value).toString('utf8'));
+      this.members.set(m.id, m);
+    }
+    for (const row of this.backend.range('members_removed')) {
+      this.removed.add(BigInt('0x' + Buffer.from(row.key).toString('latin1')));
+    }
   }
 
   /** Called after every change (the transport follows peer URLs through this). */

@@ -24,6 +24,9 @@ export class ServerMetrics {
   readonly grpcHandled: Counter;
   readonly walWriteBytes: Counter;
   readonly leaseExpired: Counter;
+  readonly snapshotSendSuccess: Counter;
+  readonly snapshotSendFailures: Counter;
+  readonly snapshotReceiveSuccess: Counter;
   private readonly serverId: Gauge;
   private countKeys: () => number = () => 0;
 
@@ -38,6 +41,9 @@ export class ServerMetrics {
     this.hasLeader = g('etcd_server_has_leader', 'Whether or not a leader exists. 1 is existence, 0 is not.');
     this.isLeader = g('etcd_server_is_leader', 'Whether or not this member is a leader. 1 if is, 0 otherwise.');
     this.leaderChanges = c('etcd_server_leader_changes_seen_total', 'The number of leader changes seen.');
+    this.snapshotSendSuccess = c('etcd_network_snapshot_send_success', 'Total number of successful snapshot sends', ['To']);
+    this.snapshotSendFailures = c('etcd_network_snapshot_send_failures', 'Total number of snapshot send failures', ['To']);
+    this.snapshotReceiveSuccess = c('etcd_network_snapshot_receive_success', 'Total number of successful snapshot receives', ['From']);
     this.proposalsCommitted = g('etcd_server_proposals_committed_total', 'The total number of consensus proposals committed.');
     this.proposalsApplied = g('etcd_server_proposals_applied_total', 'The total number of consensus proposals applied.');
     this.proposalsPending = g('etcd_server_proposals_pending', 'The current number of pending proposals to commit.');

@@ -19,6 +19,7 @@ import {
   RawNode,
   type Ready,
   Sfc32,
+  type Snapshot,
   StateRole,
   bootstrapLog,
   decodeConfChange,
@@ -30,6 +31,7 @@ import type { Wal } from '../wal/wal.js';
 import type { WalState } from '../wal/types.js';
 import type { CommittedEntry, Consensus, ConsensusHandlers, ConsensusStatus } from './consensus.js';
 import { Errors } from './errors.js';
+import { loadSnapRecord, saveSnapRecord } from './snap-files.js';
 
 export interface RaftNodeOptions {
   memberId: bigint;
@@ -44,7 +46,23 @@ export interface RaftNodeOptions {
   send: (msgs: Message[]) => void;
   /** Leader or role changed (lessor promotion, metrics). */
   onLeaderChange?: (leader: bigint, isLeader: boolean) => void;
+  /** Where snapshot records live (<data-dir>/member/snap). */
+  snapDir: string;
+  /** --snapshot-count: applied entries between two Raft snapshots (etcd's default 100,000). */
+  snapshotCount: number;
+  /** Entries kept behind a snapshot for lagging followers (default CATCH_UP_ENTRIES). */
+  snapshotCatchUpEntries?: number;
+  /** Makes everything applied so far durable in the backend (before the WAL is released). */
+  syncBackend: () => void;
+  /** Replaces the state machine with the database that came with a leader's snapshot. */
+  installSnapshot: (snap: Snapshot) => void;
 }
+
+/**
+ * Entries kept in memory behind a snapshot, so that a slightly lagging follower catches up
+ * from the log rather than by a whole snapshot (etcd keeps 5,000 too).
+ */
+const CATCH_UP_ENTRIES = 5000;
 
 interface PendingRead {
   ctx: Uint8Array;
@@ -102,9 +120,8 @@ export class RaftNode implements Consensus {
       if (this.appliedIndex > last) {
         throw new Error(`the WAL ends at index ${last} but the backend applied index ${this.appliedIndex}: the WAL is missing entries`);
       }
-      const snapshot = emptySnapshot();
-      snapshot.metadata.index = snapIndex;
-      snapshot.metadata.term = snapTerm;
+      // The membership at the snapshot comes from its record in snap/.
+      const snapshot = snapIndex > 0 ? loadSnapRecord(this.opts.snapDir, snapTerm, snapIndex) : emptySnapshot();
       storage = MemoryStorage.fromPersisted({ snapshot, entries, hardState: hs });
     } else if (this.opts.bootstrap) {
       const b = bootstrapLog(this.opts.bootstrap.voters.map((v) => v.id));
@@ -298,6 +315,7 @@ export class RaftNode implements Consensus {
         const rd = this.node.ready();
         await this.handleReady(rd);
         this.node.advance(rd);
+        if (this.appliedIndex - this.storage.snapshot().metadata.index >= this.opts.snapshotCount) await this.takeSnapshot();
       }
     } catch (e) {
       // A failed WAL write or apply leaves the member in an unknown state: stop taking writes
@@ -329,7 +347,7 @@ export class RaftNode implements Consensus {
     }
     // Persist (the fsync runs while committed entries are applied below).
     let durable: Promise<void> | null = null;
-    if (rd.snapshot !== null) throw new Error('installing a Raft snapshot from the leader is not supported yet');
+    if (rd.snapshot !== null) await this.installSnapshot(rd.snapshot);
     if (rd.hardState !== null || rd.entries.length > 0) {
       this.wal.save(rd.hardState, rd.entries as Array<{ index: number; term: number; type: number; data: Uint8Array }>);
       if (rd.mustSync) durable = this.wal.sync();
@@ -354,6 +372,45 @@ export class RaftNode implements Consensus {
     this.resolveReads();
     if (durable !== null) await durable;
     if (later.length > 0) this.opts.send(later);
+  }
+
+  /**
+   * A snapshot from the leader: record it (snap/ record, then the WAL marker, both durable), then
+   * swap the backend for the database that came with it. A crash in between is finished at the
+   * next start, which installs <index>.snap.db when the backend is behind the WAL's snapshot.
+   */
+  private async installSnapshot(snap: Snapshot): Promise<void> {
+    const { index, term } = snap.metadata;
+    saveSnapRecord(this.opts.snapDir, snap);
+    this.wal.saveSnapshot({ index, term });
+    await this.wal.sync();
+    this.opts.installSnapshot(snap);
+    this.storage.applySnapshot(snap);
+    this.appliedIndex = Math.max(this.appliedIndex, index);
+    this.resolveReads();
+  }
+
+  /**
+   * --snapshot-count: once that many entries were applied since the last snapshot, record one at
+   * the applied index (the backend made durable first), keep CATCH_UP_ENTRIES entries in memory
+   * for lagging followers, and let the WAL drop the segments the snapshot covers.
+   */
+  private async takeSnapshot(): Promise<void> {
+    const index = this.appliedIndex;
+    if (index <= this.storage.snapshot().metadata.index || index > this.storage.lastIndex()) return;
+    this.opts.syncBackend();
+    const snap = this.storage.createSnapshot(index, this.node.raft.prs.confState(), EMPTY);
+    saveSnapRecord(this.opts.snapDir, snap);
+    this.wal.saveSnapshot({ index, term: snap.metadata.term });
+    await this.wal.sync();
+    const compactTo = index - (this.opts.snapshotCatchUpEntries ?? CATCH_UP_ENTRIES);
+    if (compactTo >= this.storage.firstIndex()) this.storage.compact(compactTo);
+    await this.wal.releaseTo(index);
+  }
+
+  /** The last snapshot this member recorded (what a leader sends to a member that needs one). */
+  lastSnapshot(): Snapshot {
+    return this.storage.snapshot();
   }
 
   private applyCommitted(ents: Entry[]): void {

@@ -1,5 +1,5 @@
-// The cluster helper against the server chosen by TSETCD_CLUSTER_TEST_SERVER (default: the
-// real etcd): start three members behind peer proxies, kill and restart the leader, pause and
+// The cluster helper against the server chosen by TSETCD_CLUSTER_TEST_SERVER (default:
+// tsetcd; "etcd" runs it against real etcd 3.4): start three members behind peer proxies, kill and restart the leader, pause and
 // resume, isolate one member (its linearizable reads stop, the others go on), heal.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

@@ -11,7 +11,7 @@
 //    revision shows (the state after each event equals Range(prefix, revision=r));
 //  - all members report the same HashKV at the same revision.
 //
-// The server comes from TSETCD_CLUSTER_TEST_SERVER=etcd|tsetcd (default etcd).
+// The server comes from TSETCD_CLUSTER_TEST_SERVER=etcd|tsetcd (default tsetcd).
 // Knobs: TSETCD_FAULT_SECONDS (nemesis duration, default 25), TSETCD_FAULT_SEED, and
 // TSETCD_FAULT_SERIALIZABLE=1, which makes the clients' reads serializable (served from the local
 // member without a quorum check) — a self-test: with partitions, that should be caught as

@@ -283,7 +283,9 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
 
 export function clusterKindFromEnv(): ServerKind {
   const k = process.env['TSETCD_CLUSTER_TEST_SERVER'];
-  if (k === undefined || k === '' || k === 'etcd') return 'etcd';
-  if (k === 'tsetcd') return 'tsetcd';
+  // tsetcd by default: the suite tests our cluster; TSETCD_CLUSTER_TEST_SERVER=etcd runs the same
+  // tests against real etcd 3.4 (how the tests themselves were validated).
+  if (k === undefined || k === '' || k === 'tsetcd') return 'tsetcd';
+  if (k === 'etcd') return 'etcd';
   throw new Error(`TSETCD_CLUSTER_TEST_SERVER must be etcd or tsetcd, not ${k}`);
 }

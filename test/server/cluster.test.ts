@@ -46,8 +46,9 @@ async function newNode(name: string): Promise<Node> {
 
 const peerUrl = (n: Node): string => `http://127.0.0.1:${n.peerPort}`;
 
-async function boot(n: Node, cluster: Node[], state: 'new' | 'existing'): Promise<void> {
+async function boot(n: Node, cluster: Node[], state: 'new' | 'existing', extra: { snapshotCount?: number; snapshotCatchUpEntries?: number } = {}): Promise<void> {
   n.member = await startMember({
+    ...extra,
     name: n.name,
     dataDir: n.dataDir,
     listenClientUrls: [`http://127.0.0.1:${n.clientPort}`],
@@ -100,6 +101,12 @@ async function leaderOf(nodes: Node[]): Promise<Node> {
     const [id] = ids;
     return live.find((n) => server(n).memberId === id);
   });
+}
+
+/** etcd_network_snapshot_receive_success summed over senders. */
+async function snapshotsReceived(n: Node): Promise<number> {
+  const m = await server(n).metrics.snapshotReceiveSuccess.get();
+  return m.values.reduce((sum, v) => sum + v.value, 0);
 }
 
 const put = (n: Node, k: string, v: string) => server(n).put(create(PutRequestSchema, { key: enc(k), value: enc(v) }));
@@ -233,4 +240,46 @@ test('a member that lost its quorum answers "etcdserver: no leader" instead of h
   await assert.rejects(put(a, 'k', 'v'), /no leader/);
   await assert.rejects(get(a, 'k'), /no leader/);
   await halt(a);
+});
+
+test('raft snapshots: the WAL is released, a lagging member and a new member catch up by snapshot', async () => {
+  const snap = { snapshotCount: 20, snapshotCatchUpEntries: 5 };
+  const a = await newNode('sa');
+  const b = await newNode('sb');
+  const c = await newNode('sc');
+  const all = [a, b, c];
+  await Promise.all(all.map((n) => boot(n, all, 'new', snap)));
+  await leaderOf(all);
+  await put(a, 'before', '0');
+  await waitFor('c has "before"', async () => ((await get(c, 'before', true)) === '0' ? true : undefined));
+  await halt(c);
+  // Far more entries than the leader keeps behind its snapshots: c can only catch up by snapshot.
+  for (let i = 0; i < 120; i++) await put(i % 2 === 0 ? a : b, `k${i}`, String(i));
+  await boot(c, all, 'new', snap);
+  assert.equal(await waitFor('c caught up', async () => ((await get(c, 'k119', true)) === '119' ? true : undefined)), true);
+  assert.ok((await snapshotsReceived(c)) >= 1, 'c received a snapshot');
+  // Its state machine is the leader's: same hash at the same revision.
+  const rev = (await server(a).range(create(RangeRequestSchema, { key: enc('k119') }))).header!.revision;
+  await waitFor('equal HashKV', () => {
+    const hs = all.map((n) => server(n).hashKV(rev).hash);
+    return new Set(hs).size === 1 ? true : undefined;
+  });
+  // Watchers and reads see the installed contents; c serves writes again.
+  await put(c, 'after', '1');
+  assert.equal(await get(a, 'after'), '1');
+
+  // A member added now starts from a snapshot too.
+  const d = await newNode('sd');
+  const added = await server(a).memberAdd(create(MemberAddRequestSchema, { peerURLs: [peerUrl(d)], isLearner: true }));
+  await boot(d, [...all, d], 'existing', snap);
+  assert.equal(server(d).memberId, added.member!.ID);
+  assert.equal(await waitFor('d caught up', async () => ((await get(d, 'after', true)) === '1' ? true : undefined)), true);
+  assert.equal((await server(d).memberList()).members.length, 4);
+  assert.ok((await snapshotsReceived(d)) >= 1, 'd started from a snapshot');
+
+  // A restart after snapshots rebuilds from the snapshot record and the WAL after it.
+  await halt(a);
+  await boot(a, all, 'new', snap);
+  assert.equal(await waitFor('a back', async () => ((await get(a, 'k7', true)) === '7' ? true : undefined)), true);
+  await Promise.all([...running].map((n) => halt(n)));
 });
