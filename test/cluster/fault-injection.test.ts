@@ -143,7 +143,7 @@ test('3-member cluster under kill -9 / pause / partition: linearizable, watch co
   const serializable = process.env['TSETCD_FAULT_SERIALIZABLE'] === '1';
   t.diagnostic(`server ${kind}, nemesis ${seconds} s, seed ${seed}${serializable ? ', SERIALIZABLE reads (self-test: expected to fail)' : ''}`);
 
-  const cluster = await startCluster({ kind, size: 3 });
+  const cluster = await startCluster({ kind, size: 3, extraArgs: ['--snapshot-count=300'] });
   const clients: EtcdClient[] = [];
   let watcher: ReturnType<typeof startWatcher> | undefined;
   t.after(async () => {
