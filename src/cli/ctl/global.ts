@@ -47,7 +47,7 @@ function capnslog(ctx: RunContext, level: 'W' | 'C', msg: string): string {
  * variables get a warning.
  */
 export function applyEnv(ctx: RunContext): void {
-  const inherited = ctx.cmd.inheritedFlagDefs().map((d) => d.name);
+  const inherited = [...ctx.cmd.inheritedFlagDefs().map((d) => d.name), ...watchEnvFlags(ctx)];
   const alreadySet = new Set<string>();
   const used = new Set<string>();
   for (const name of inherited) {
@@ -73,6 +73,14 @@ export function applyEnv(ctx: RunContext): void {
     }
     if (k.startsWith('ETCDCTL_')) ctx.io.stderr.write(capnslog(ctx, 'W', `unrecognized environment variable ${k}=${v}`));
   }
+}
+
+/**
+ * etcdctl's watch reads ETCDCTL_WATCH_KEY / ETCDCTL_WATCH_RANGE_END itself; it registers them
+ * as flags that discard their value, so they raise no warning (and --debug lists them empty).
+ */
+function watchEnvFlags(ctx: RunContext): string[] {
+  return ctx.cmd.spec.use.startsWith('watch') ? ['watch-key', 'watch-range-end'] : [];
 }
 
 export interface ClientConfig {
@@ -181,8 +189,9 @@ async function readSecretLine(ctx: RunContext): Promise<string> {
 async function buildClientConfig(ctx: RunContext): Promise<ClientConfig> {
   applyEnv(ctx);
   if (ctx.flags.bool('debug')) {
-    for (const d of ctx.cmd.inheritedFlagDefs().sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      ctx.io.stderr.write(`${flagToEnv(d.name)}=${ctx.flags.format(d.name)}\n`);
+    const lines = ctx.cmd.inheritedFlagDefs().map((d) => [d.name, ctx.flags.format(d.name)] as const);
+    for (const [name, value] of [...lines, ...watchEnvFlags(ctx).map((n) => [n, ''] as const)].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      ctx.io.stderr.write(`${flagToEnv(name)}=${value}\n`);
     }
   }
   if (ctx.flags.string('discovery-srv') !== '' && !ctx.flags.bool('insecure-discovery')) {
