@@ -371,7 +371,7 @@ export class EtcdServer {
         memberID: this.memberId,
         memberAttributes: create(MemberAttributesSchema, { name: this.opts.name, clientUrls: clientURLs }),
       });
-      this.propose((q) => (q.clusterMemberAttrSet = attrs)).catch(() => undefined);
+      this.propose((q) => (q.clusterMemberAttrSet = attrs), true).catch(() => undefined);
       this.publishTimer = setTimeout(tryPublish, 500);
       this.publishTimer.unref();
     };
@@ -621,9 +621,10 @@ export class EtcdServer {
   }
 
   /** Encodes, size-checks and proposes a request, then waits for its applied result. */
-  private async propose(fill: (r: InternalRaftRequest) => void): Promise<ApplyResult> {
+  /** `internal`: the member's own bookkeeping (publishing attributes), allowed on a learner too. */
+  private async propose(fill: (r: InternalRaftRequest) => void, internal = false): Promise<ApplyResult> {
     if (this.stopped) throw Errors.stopped();
-    if (this.consensus.status().isLearner) throw Errors.notSupportedForLearner();
+    if (!internal && this.consensus.status().isLearner) throw Errors.notSupportedForLearner();
     const { id, done } = this.waiters.register();
     const req = create(InternalRaftRequestSchema, { header: create(RequestHeaderSchema, { ID: this.idBase + BigInt(id) }) });
     fill(req);

@@ -190,6 +190,10 @@ test('a three-member cluster: one leader, writes and linearizable reads on any m
     await boot(d, [...all, d], 'existing');
     assert.equal(server(d).memberId, added.member!.ID);
     assert.equal(await waitFor('learner catch-up', async () => ((await get(d, 'k1', true)) === 'v1' ? true : undefined)), true);
+    // Even a learner publishes its name and client URLs through the log.
+    await waitFor('the learner\'s name', async () =>
+      (await server(a).memberList()).members.some((m) => m.ID === added.member!.ID && m.name === 'd' && m.clientURLs.length === 1) ? true : undefined,
+    );
     // A learner serves serializable reads only.
     await assert.rejects(get(d, 'k1'), /etcdserver: rpc not supported for learner/);
     await assert.rejects(put(d, 'x', 'y'), /etcdserver: rpc not supported for learner/);
