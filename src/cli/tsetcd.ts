@@ -96,6 +96,12 @@ async function main(): Promise<void> {
       heartbeatIntervalMs: cfg.heartbeatIntervalMs,
       electionTimeoutMs: cfg.electionTimeoutMs,
       snapshotCount: cfg.snapshotCount,
+      ...(cfg.clientTls.certFile !== ''
+        ? { clientTls: { certFile: cfg.clientTls.certFile, keyFile: cfg.clientTls.keyFile, trustedCaFile: cfg.clientTls.trustedCaFile, clientCertAuth: cfg.clientTls.clientCertAuth } }
+        : {}),
+      ...(cfg.peerTls.certFile !== ''
+        ? { peerTls: { certFile: cfg.peerTls.certFile, keyFile: cfg.peerTls.keyFile, trustedCaFile: cfg.peerTls.trustedCaFile, clientCertAuth: cfg.peerTls.clientCertAuth } }
+        : {}),
       onRemoved: () => shutdown('removed from the cluster'),
       warn: (fields, msg) => log.warn(fields, msg),
     });

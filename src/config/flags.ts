@@ -432,13 +432,20 @@ export const FLAGS: readonly FlagSpec[] = [
 ];
 
 function tlsFlags(): FlagSpec[] {
-  const note = 'TLS is not implemented yet';
+  const note = 'this TLS option is not implemented yet';
   const sec = 'Security' as const;
+  // The certificate, key, CA and client-cert-auth flags are honoured; CRLs, allowed CN/hostname
+  // checks and auto-TLS are not yet.
+  const honoured = new Set([
+    'cert-file', 'key-file', 'client-cert-auth', 'trusted-ca-file',
+    'peer-cert-file', 'peer-key-file', 'peer-client-cert-auth', 'peer-trusted-ca-file',
+  ]);
+  const status = (name: string): Pick<FlagSpec, 'status' | 'note'> => (honoured.has(name) ? { status: 'active' } : { status: 'inactive', note });
   const str = (name: string, fileKey: string | null, text: string): FlagSpec => ({
-    name, kind: 'string', defaultValue: '', fileKey, status: 'inactive', note, help: { section: sec, shown: "''", text },
+    name, kind: 'string', defaultValue: '', fileKey, ...status(name), help: { section: sec, shown: "''", text },
   });
   const bool = (name: string, fileKey: string | null, text: string): FlagSpec => ({
-    name, kind: 'bool', defaultValue: false, fileKey, status: 'inactive', note, help: { section: sec, shown: "'false'", text },
+    name, kind: 'bool', defaultValue: false, fileKey, ...status(name), help: { section: sec, shown: "'false'", text },
   });
   const c = 'client-transport-security.';
   const p = 'peer-transport-security.';

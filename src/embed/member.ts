@@ -3,6 +3,7 @@
 import { type ClientHandlers, createClientHandlers } from '../api/client-handler.js';
 import { type ClientListener, listenClient } from '../api/client-listener.js';
 import { EtcdServer } from '../server/etcd-server.js';
+import { type TlsFiles, loadTls } from './tls-files.js';
 
 export interface StartMemberOptions {
   name?: string;
@@ -29,6 +30,10 @@ export interface StartMemberOptions {
   snapshotCount?: number;
   /** Entries kept behind a snapshot for lagging followers (default 5,000; a test knob). */
   snapshotCatchUpEntries?: number;
+  /** Client TLS (etcd's --cert-file, --key-file, --trusted-ca-file, --client-cert-auth) for https:// client URLs. */
+  clientTls?: TlsFiles;
+  /** Peer TLS (etcd's --peer-cert-file, --peer-key-file, --peer-trusted-ca-file, --peer-client-cert-auth). */
+  peerTls?: TlsFiles;
   /** Called when this member has been removed from its cluster (it should then be stopped). */
   onRemoved?: () => void;
   warn?: (fields: Record<string, unknown>, msg: string) => void;
@@ -73,7 +78,9 @@ export async function startMember(o: StartMemberOptions): Promise<Member> {
   const listeners: ClientListener[] = [];
   let metricsHandlers: ClientHandlers | null = null;
   try {
-    for (const u of listenUrls) listeners.push(await listenClient(u, front));
+    const clientTls = o.clientTls ? loadTls(o.clientTls, '').server : undefined;
+    const peerTls = o.peerTls ? loadTls(o.peerTls, 'peer-') : undefined;
+    for (const u of listenUrls) listeners.push(await listenClient(u, front, clientTls));
     const clientUrls = listenUrls.map((u, i) => `${u.protocol}//${u.hostname}:${listeners[i]!.address.port}`);
     const server = await EtcdServer.start({
       name,
@@ -96,11 +103,12 @@ export async function startMember(o: StartMemberOptions): Promise<Member> {
       ...(o.snapshotCatchUpEntries !== undefined ? { snapshotCatchUpEntries: o.snapshotCatchUpEntries } : {}),
       onRemoved: o.onRemoved,
       warn: o.warn,
+      ...(peerTls ? { peerTls } : {}),
     });
     active = createClientHandlers(server, server.opts.maxRequestBytes);
     if ((o.listenMetricsUrls ?? []).length > 0) {
       metricsHandlers = createClientHandlers(server, server.opts.maxRequestBytes, { grpc: false });
-      for (const u of o.listenMetricsUrls ?? []) listeners.push(await listenClient(new URL(u), metricsHandlers));
+      for (const u of o.listenMetricsUrls ?? []) listeners.push(await listenClient(new URL(u), metricsHandlers, clientTls));
     }
     return {
       server,

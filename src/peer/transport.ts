@@ -39,6 +39,8 @@ export interface PeerHandlers {
 
 export interface PeerTransportOptions {
   memberId: bigint;
+  /** Peer TLS (--peer-cert-file and friends): used for https:// peer URLs, both ways. */
+  tls?: { server: http2.SecureServerOptions; client: http2.SecureClientSessionOptions };
   /** The cluster id; a function because a joining member learns it before serving. */
   clusterId: () => bigint;
   handlers: PeerHandlers;
@@ -110,7 +112,7 @@ class PeerLink {
   private dial(): void {
     if (this.session !== null || this.retryTimer !== null || this.closed || this.urls.length === 0) return;
     const url = this.urls[this.urlIndex % this.urls.length]!;
-    const session = http2.connect(url);
+    const session = http2.connect(url, this.t.opts.tls?.client ?? {});
     this.session = session;
     session.on('error', () => undefined); // 'close' follows and handles it
     session.on('close', () => this.broken(session));
@@ -190,7 +192,7 @@ class PeerLink {
     try {
       await h.snapshotData(file);
       const url = this.urls[this.urlIndex % this.urls.length]!;
-      ok = await postSnapshot(url, encodeFrames([m]), file, {
+      ok = await postSnapshot(url, this.t.opts.tls?.client ?? {}, encodeFrames([m]), file, {
         [HDR_CLUSTER]: this.t.opts.clusterId().toString(16),
         [HDR_FROM]: this.t.opts.memberId.toString(16),
       });
@@ -207,10 +209,15 @@ class PeerLink {
   async request(path: string, body: Uint8Array, timeoutMs: number): Promise<{ status: number; body: Buffer }> {
     const url = this.urls[this.urlIndex % Math.max(1, this.urls.length)];
     if (url === undefined) throw new Error('peer has no URL');
-    return peerRequest(url, 'POST', path, body, timeoutMs, {
-      [HDR_CLUSTER]: this.t.opts.clusterId().toString(16),
-      [HDR_FROM]: this.t.opts.memberId.toString(16),
-    });
+    return peerRequest(
+      url,
+      'POST',
+      path,
+      body,
+      timeoutMs,
+      { [HDR_CLUSTER]: this.t.opts.clusterId().toString(16), [HDR_FROM]: this.t.opts.memberId.toString(16) },
+      this.t.opts.tls?.client,
+    );
   }
 
   close(): void {
@@ -227,9 +234,15 @@ class PeerLink {
 const SNAPSHOT_IDLE_MS = 30_000;
 
 /** POSTs a snapshot message followed by the database file; true once the peer stored it. */
-function postSnapshot(url: string, head: Buffer, file: string, headers: Record<string, string>): Promise<boolean> {
+function postSnapshot(
+  url: string,
+  tls: http2.SecureClientSessionOptions,
+  head: Buffer,
+  file: string,
+  headers: Record<string, string>,
+): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    const session = http2.connect(url);
+    const session = http2.connect(url, tls);
     session.setTimeout(SNAPSHOT_IDLE_MS, () => session.destroy(new Error('snapshot transfer stalled')));
     session.on('error', reject);
     const req = session.request({ ':method': 'POST', ':path': '/raft/snapshot', ...headers });
@@ -259,9 +272,10 @@ export function peerRequest(
   body: Uint8Array | null,
   timeoutMs: number,
   headers: Record<string, string> = {},
+  tls: http2.SecureClientSessionOptions = {},
 ): Promise<{ status: number; body: Buffer; headers: http2.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
-    const session = http2.connect(url);
+    const session = http2.connect(url, tls);
     const timer = setTimeout(() => {
       session.destroy();
       reject(new Error(`request to ${url}${path} timed out after ${timeoutMs} ms`));
@@ -295,7 +309,7 @@ export function peerRequest(
 
 export class PeerTransport {
   private readonly links = new Map<bigint, PeerLink>();
-  private readonly servers: http2.Http2Server[] = [];
+  private readonly servers: Array<http2.Http2Server | http2.Http2SecureServer> = [];
   private readonly inbound = new Set<http2.ServerHttp2Stream>();
 
   constructor(readonly opts: PeerTransportOptions) {}
@@ -308,11 +322,18 @@ export class PeerTransport {
     this.opts.warn?.(fields, msg);
   }
 
-  /** Starts serving peers on each URL (http:// only; peer TLS is not wired yet). */
+  /** Starts serving peers on each URL: h2c for http://, TLS (mutual when configured) for https://. */
   async listen(urls: readonly URL[]): Promise<void> {
     for (const u of urls) {
-      if (u.protocol !== 'http:') throw new Error(`peer URL ${u.href}: only http:// peer URLs are supported so far`);
-      const server = http2.createServer();
+      let server: http2.Http2Server | http2.Http2SecureServer;
+      if (u.protocol === 'https:') {
+        if (!this.opts.tls) throw new Error(`listen peer URL ${u.href} is https but no --peer-cert-file/--peer-key-file was given`);
+        server = http2.createSecureServer(this.opts.tls.server);
+      } else if (u.protocol === 'http:') {
+        server = http2.createServer();
+      } else {
+        throw new Error(`peer URL ${u.href}: unsupported scheme`);
+      }
       server.on('stream', (stream, headers) => this.onStream(stream, headers));
       server.on('sessionError', () => undefined);
       await new Promise<void>((resolve, reject) => {

@@ -8,6 +8,7 @@
 import { canonicalUrl, clusterId as deriveClusterId, memberId as deriveMemberId } from './ids.js';
 import { type MemberInfo, decodeMemberJson, encodeMemberJson } from './membership.js';
 import { peerRequest } from '../peer/transport.js';
+import type { SecureClientSessionOptions } from 'node:http2';
 
 export interface BootstrapInput {
   name: string;
@@ -16,6 +17,8 @@ export interface BootstrapInput {
   /** --initial-cluster: name → peer URLs. */
   initialCluster: ReadonlyMap<string, readonly string[]>;
   state: 'new' | 'existing';
+  /** Peer TLS client options, to ask https:// members. */
+  peerTls?: SecureClientSessionOptions;
 }
 
 export interface BootstrapPlan {
@@ -51,7 +54,7 @@ export async function planBootstrap(b: BootstrapInput): Promise<BootstrapPlan> {
     for (const u of urls) {
       if (mine.has(canonicalUrl(u))) continue;
       try {
-        const r = await peerRequest(u, 'GET', '/members', null, 2000);
+        const r = await peerRequest(u, 'GET', '/members', null, 2000, {}, b.peerTls);
         if (r.status !== 200) throw new Error(`HTTP ${r.status}`);
         const cid = String(r.headers['x-etcd-cluster-id'] ?? '');
         const members = parseMemberList(r.body.toString('utf8'));

@@ -2,6 +2,7 @@
 // reads and maintenance calls. This is the only place that turns requests into log entries, and
 // the apply loop below is the only place that changes the store (etcd's "one apply path").
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import type { SecureClientSessionOptions, SecureServerOptions } from 'node:http2';
 import { join } from 'node:path';
 import { create, toBinary, fromBinary } from '@bufbuild/protobuf';
 import {
@@ -122,6 +123,8 @@ export interface MemberOptions {
   initialClusterState?: 'new' | 'existing';
   /** --listen-peer-urls (none: no peer listener, fine for a member that stays alone). */
   listenPeerUrls?: readonly URL[];
+  /** Peer TLS material (from --peer-cert-file and friends). */
+  peerTls?: { server: SecureServerOptions; client: SecureClientSessionOptions };
   /** Called once this member applied its own removal from the cluster. */
   onRemoved?: () => void;
   /** Warnings from the cluster layer (peer transport). */
@@ -231,6 +234,7 @@ export class EtcdServer {
         token: opts.initialClusterToken,
         initialCluster: opts.initialCluster ?? new Map([[opts.name, opts.peerUrls]]),
         state: opts.initialClusterState ?? 'new',
+        ...(opts.peerTls ? { peerTls: opts.peerTls.client } : {}),
       });
       ({ memberId, clusterId, founders } = plan);
       existingMembers = plan.existingMembers ?? [];
@@ -260,6 +264,7 @@ export class EtcdServer {
       server.snapDir = snapDir;
       const transport = new PeerTransport({
         memberId,
+        ...(opts.peerTls ? { tls: opts.peerTls } : {}),
         clusterId: () => clusterId,
         warn: opts.warn,
         handlers: {

@@ -8,10 +8,10 @@ const inactiveWarnings = (argv: string[]) =>
   parseServerConfig(argv, {}).notices.filter((n) => n.msg === 'flag is accepted for etcd compatibility but has no effect in tsetcd yet');
 
 test('each inactive flag set to a non-default value is warned about, once, with its reason', () => {
-  const w = inactiveWarnings(['--pre-vote', '--enable-v2', '--cert-file=/c.pem', '--force-new-cluster', '--enable-pprof']);
-  assert.deepEqual(w.map((n) => n.fields?.flag), ['--pre-vote', '--enable-v2', '--cert-file', '--enable-pprof', '--force-new-cluster']);
+  const w = inactiveWarnings(['--pre-vote', '--enable-v2', '--client-crl-file=/c.pem', '--force-new-cluster', '--enable-pprof']);
+  assert.deepEqual(w.map((n) => n.fields?.flag), ['--pre-vote', '--enable-v2', '--client-crl-file', '--enable-pprof', '--force-new-cluster']);
   assert.ok(w.every((n) => n.level === 'warn' && typeof n.fields?.reason === 'string' && n.fields.reason !== ''));
-  assert.equal(w.find((n) => n.fields?.flag === '--cert-file')?.fields?.value, '/c.pem');
+  assert.equal(w.find((n) => n.fields?.flag === '--client-crl-file')?.fields?.value, '/c.pem');
 });
 
 test('setting an inactive flag to its default is not worth a warning', () => {
