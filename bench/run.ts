@@ -200,6 +200,10 @@ const CLUSTER_LOADS: readonly LoadDef[] = [
   { ...LOADS[2]!, id: 'cluster3-range-lin', title: '3 members: range linearizable, 100 / 10' },
 ];
 
+/** Untimed warm-up before each cluster load: whichever bound comes first. */
+const CLUSTER_WARMUP = { requests: 15_000, durationMs: 20_000 };
+const CLUSTER_WARMUP_QUICK = { requests: 3_000, durationMs: 5_000 };
+
 /** Every word --only accepts. */
 const ONLY_WORDS: readonly string[] = [...SERVER_KINDS, 'single', 'cluster3', 'streams', 'micro', ...LOADS.map((l) => l.id), ...CLUSTER_LOADS.map((l) => l.id)];
 
@@ -328,15 +332,17 @@ async function benchCluster(kind: ServerKind, round: number, o: Options): Promis
     // The leader first, so the per-member CPU columns read leader / follower / follower.
     const pids = [leader.pid, ...c.members.filter((m) => m !== leader).map((m) => m.pid)];
     const base = { url: c.leaderUrl, workers: o.workers };
-    await runLoad({ ...base, ...CLUSTER_LOADS[0]!, name: 'warmup', durationMs: o.quick ? 300 : 1_000 }).catch((err: unknown) =>
-      log(`${label} warm-up failed: ${errorText(err)}`),
-    );
     let prepopulated = false;
     for (const l of CLUSTER_LOADS.filter((x) => o.clusterLoads.includes(x.id))) {
       if (l.op.kind === 'range' && !prepopulated) {
         await prepopulate(label, c.leaderUrl, o);
         prepopulated = true;
       }
+      // Untimed warm-up of the same load. tsetcd's members need thousands of requests before
+      // their CPU per request settles (JIT): 1 s is not enough on a cluster (see BENCHMARKS.md).
+      const warm = o.quick ? CLUSTER_WARMUP_QUICK : CLUSTER_WARMUP;
+      log(`${label}: warm-up, ${warm.requests} requests or ${warm.durationMs / 1000} s`);
+      await runLoad({ ...base, ...l, name: `warmup-${l.id}`, ...warm }).catch((err: unknown) => log(`${label} warm-up failed: ${errorText(err)}`));
       log(`${label}: ${l.title} for ${o.durationMs / 1000} s`);
       try {
         const row = await runLoad({ ...base, ...l, name: l.id, durationMs: o.durationMs, serverPids: pids });
