@@ -96,6 +96,7 @@ async function main(): Promise<void> {
       heartbeatIntervalMs: cfg.heartbeatIntervalMs,
       electionTimeoutMs: cfg.electionTimeoutMs,
       snapshotCount: cfg.snapshotCount,
+      strictReconfigCheck: cfg.strictReconfigCheck,
       ...(cfg.clientTls.certFile !== ''
         ? { clientTls: { certFile: cfg.clientTls.certFile, keyFile: cfg.clientTls.keyFile, trustedCaFile: cfg.clientTls.trustedCaFile, clientCertAuth: cfg.clientTls.clientCertAuth } }
         : {}),

@@ -239,8 +239,7 @@ export const FLAGS: readonly FlagSpec[] = [
     help: { section: 'Clustering', shown: "''", text: 'Suffix to the dns srv name queried when bootstrapping.' },
   },
   {
-    name: 'strict-reconfig-check', kind: 'bool', defaultValue: true, fileKey: 'strict-reconfig-check', status: 'inactive',
-    note: 'membership changes are not implemented yet',
+    name: 'strict-reconfig-check', kind: 'bool', defaultValue: true, fileKey: 'strict-reconfig-check', status: 'active',
     help: { section: 'Clustering', shown: "'true'", text: 'Reject reconfiguration requests that would cause quorum loss.' },
   },
   {

@@ -30,6 +30,8 @@ export interface StartMemberOptions {
   snapshotCount?: number;
   /** Entries kept behind a snapshot for lagging followers (default 5,000; a test knob). */
   snapshotCatchUpEntries?: number;
+  /** --strict-reconfig-check (default true). */
+  strictReconfigCheck?: boolean;
   /** Client TLS (etcd's --cert-file, --key-file, --trusted-ca-file, --client-cert-auth) for https:// client URLs. */
   clientTls?: TlsFiles;
   /** Peer TLS (etcd's --peer-cert-file, --peer-key-file, --peer-trusted-ca-file, --peer-client-cert-auth). */
@@ -103,6 +105,7 @@ export async function startMember(o: StartMemberOptions): Promise<Member> {
       ...(o.snapshotCatchUpEntries !== undefined ? { snapshotCatchUpEntries: o.snapshotCatchUpEntries } : {}),
       onRemoved: o.onRemoved,
       warn: o.warn,
+      strictReconfigCheck: o.strictReconfigCheck ?? true,
       ...(peerTls ? { peerTls } : {}),
     });
     active = createClientHandlers(server, server.opts.maxRequestBytes);

@@ -65,6 +65,8 @@ class PeerLink {
   private retryTimer: NodeJS.Timeout | null = null;
   private urlIndex = 0;
   private closed = false;
+  /** When the current stream to this peer was accepted (ms since the epoch); 0 while down. */
+  activeSince = 0;
 
   constructor(
     readonly id: bigint,
@@ -133,6 +135,7 @@ class PeerLink {
       const status = Number(headers[':status']);
       if (status === 200) {
         this.ready = true;
+        this.activeSince = Date.now();
         this.backoffMs = MIN_BACKOFF_MS;
         const q = this.queue;
         this.queue = [];
@@ -155,6 +158,7 @@ class PeerLink {
     this.session = null;
     this.stream = null;
     this.ready = false;
+    this.activeSince = 0;
     const q = this.queue;
     this.queue = [];
     this.dropped(q);
@@ -386,6 +390,11 @@ export class PeerTransport {
     const l = this.links.get(to);
     if (l) l.send(msgs);
     else this.opts.handlers.onUnreachable(to);
+  }
+
+  /** Since when our stream to `id` has been up (ms since the epoch), 0 if it is down (etcd's ActiveSince). */
+  activeSince(id: bigint): number {
+    return this.links.get(id)?.activeSince ?? 0;
   }
 
   request(to: bigint, path: string, body: Uint8Array, timeoutMs: number): Promise<{ status: number; body: Buffer }> {

@@ -83,6 +83,7 @@ export const Errors = {
   notCapable: def(C.Unavailable, 'etcdserver: not capable'),
   stopped: def(C.Unavailable, 'etcdserver: server stopped'),
   timeout: def(C.Unavailable, 'etcdserver: request timed out'),
+  timeoutDueToLeaderFail: def(C.Unavailable, 'etcdserver: request timed out, possibly due to previous leader failure'),
   unhealthy: def(C.Unavailable, 'etcdserver: unhealthy cluster'),
   corrupt: def(C.DataLoss, 'etcdserver: corrupt cluster'),
   notSupportedForLearner: def(C.Unavailable, 'etcdserver: rpc not supported for learner'),

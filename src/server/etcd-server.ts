@@ -123,6 +123,8 @@ export interface MemberOptions {
   initialClusterState?: 'new' | 'existing';
   /** --listen-peer-urls (none: no peer listener, fine for a member that stays alone). */
   listenPeerUrls?: readonly URL[];
+  /** --strict-reconfig-check (default true): refuse membership changes that could lose quorum. */
+  strictReconfigCheck?: boolean;
   /** Peer TLS material (from --peer-cert-file and friends). */
   peerTls?: { server: SecureServerOptions; client: SecureClientSessionOptions };
   /** Called once this member applied its own removal from the cluster. */
@@ -485,6 +487,51 @@ export class EtcdServer {
     if (this.consensus.status().leader === 0n) throw Errors.noLeader();
   }
 
+  // ------------------------------------------------ --strict-reconfig-check (etcd's rules)
+
+  /** A peer connected for at least etcd's HealthInterval (5 s) counts as healthy. */
+  private connectedSince(id: bigint, since: number): boolean {
+    if (id === this.memberId) return true;
+    const t = this.transport?.activeSince(id) ?? 0;
+    return t !== 0 && t < since;
+  }
+
+  private numConnectedSince(since: number): number {
+    return this.membership.voters().filter((m) => this.connectedSince(m.id, since)).length;
+  }
+
+  /** Started = has published its name. `extraMembers`/`extraStarted` count a member being added or promoted. */
+  private enoughStarted(skip: bigint | null, extraMembers: number, extraStarted: number): boolean {
+    let members = extraMembers;
+    let started = extraStarted;
+    for (const m of this.membership.voters()) {
+      if (m.id === skip) continue;
+      members++;
+      if (m.name !== '') started++;
+    }
+    // Growing a one-member cluster (etcd's restore procedure) is always allowed.
+    if (skip === null && extraMembers === 1 && extraStarted === 0 && members === 2 && started === 1) return true;
+    return started >= Math.floor(members / 2) + 1;
+  }
+
+  private mayAddMember(isLearner: boolean): void {
+    if (this.opts.strictReconfigCheck === false || isLearner) return;
+    if (!this.enoughStarted(null, 1, 0)) throw Errors.memberNotEnoughStarted();
+    const voters = this.membership.voters();
+    if (this.numConnectedSince(Date.now() - HEALTH_INTERVAL_MS) !== voters.length) throw Errors.unhealthy();
+  }
+
+  private mayRemoveMember(id: bigint): void {
+    if (this.opts.strictReconfigCheck === false) return;
+    if (this.membership.get(id)?.isLearner) return;
+    if (!this.enoughStarted(id, 0, 0)) throw Errors.memberNotEnoughStarted();
+    // A member that is down is not part of the active quorum: removing it is safe.
+    if (id !== this.memberId && (this.transport?.activeSince(id) ?? 0) === 0) return;
+    const voters = this.membership.voters();
+    const active = this.numConnectedSince(Date.now() - HEALTH_INTERVAL_MS);
+    if (active - 1 < 1 + Math.floor((voters.length - 1) / 2)) throw Errors.unhealthy();
+  }
+
   async memberAdd(r: MemberAddRequest): Promise<MemberAddResponse> {
     this.checkCanReconfigure();
     let urls: string[];
@@ -505,6 +552,7 @@ export class EtcdServer {
     const id = deriveMemberId(urls, '', Math.floor(Date.now() / 1000));
     if (this.membership.get(id) !== undefined || this.membership.isRemoved(id)) throw Errors.memberExist();
     const m: MemberInfo = { id, name: '', peerURLs: urls, clientURLs: [], isLearner: r.isLearner };
+    this.mayAddMember(r.isLearner);
     await this.proposeConfChange(r.isLearner ? ConfChangeType.AddLearnerNode : ConfChangeType.AddNode, id, m);
     return create(MemberAddResponseSchema, { header: this.header(false), member: toMemberMessage(m), members: this.memberMessages() });
   }
@@ -513,6 +561,7 @@ export class EtcdServer {
     this.checkCanReconfigure();
     if (this.membership.isRemoved(r.ID)) throw Errors.memberNotFound();
     if (this.membership.get(r.ID) === undefined) throw Errors.memberNotFound();
+    this.mayRemoveMember(r.ID);
     await this.proposeConfChange(ConfChangeType.RemoveNode, r.ID, null);
     return create(MemberRemoveResponseSchema, { header: this.header(false), members: this.memberMessages() });
   }
@@ -550,6 +599,7 @@ export class EtcdServer {
     const learner = progress.get(r.ID);
     const leaderMatch = progress.get(this.memberId)?.match ?? 0;
     if (learner === undefined || learner.match < leaderMatch * 0.9) throw Errors.learnerNotReady();
+    if (this.opts.strictReconfigCheck !== false && !this.enoughStarted(null, 1, 1)) throw Errors.memberNotEnoughStarted();
     await this.proposeConfChange(ConfChangeType.AddNode, r.ID, { ...m, isLearner: false });
     return create(MemberPromoteResponseSchema, { header: this.header(false), members: this.memberMessages() });
   }
@@ -646,12 +696,15 @@ export class EtcdServer {
       return done;
     }
     this.metrics.proposalsPending.inc();
-    // A proposal forwarded to a leader that then died is never applied: give up like etcd does.
+    // A proposal forwarded to a leader that then died is never applied: give up like etcd does,
+    // with etcd's hint when the leader changed meanwhile.
+    const leaderAtProposal = this.consensus.status().leader;
     const timer = setTimeout(() => {
       if (!this.waiters.has(id)) return;
       this.metrics.proposalsPending.dec();
       this.metrics.proposalsFailed.inc();
-      this.waiters.reject(id, Errors.timeout());
+      const changed = this.consensus.status().leader !== leaderAtProposal;
+      this.waiters.reject(id, changed ? Errors.timeoutDueToLeaderFail() : Errors.timeout());
     }, this.requestTimeoutMs);
     let result: ApplyResult;
     try {
@@ -936,6 +989,9 @@ export class EtcdServer {
     return resp;
   }
 }
+
+/** etcd's HealthInterval: how long a peer must have been connected to count for reconfiguration. */
+const HEALTH_INTERVAL_MS = 5000;
 
 function toMemberMessage(m: MemberInfo): Member {
   return create(MemberSchema, { ID: m.id, name: m.name, peerURLs: m.peerURLs, clientURLs: m.clientURLs, isLearner: m.isLearner });
