@@ -1,23 +1,26 @@
 // Raft messages on a peer stream: each message is a 4-byte big-endian length followed by the
 // message in the Raft codec's binary form. One send() of many messages becomes one buffer (one
 // write, one HTTP/2 DATA frame train), and the reader copes with frames split across chunks.
-import { type Message, encodeMessage, decodeMessage } from '../raft/index.js';
+import { type Message, Writer, writeMessage, decodeMessage } from '../raft/index.js';
 
 /** Largest single message accepted from a peer (a snapshot travels on its own request). */
 export const MAX_FRAME_BYTES = 512 * 1024 * 1024;
 
-export function encodeFrames(msgs: readonly Message[]): Buffer {
-  const bodies = msgs.map(encodeMessage);
-  let total = 0;
-  for (const b of bodies) total += 4 + b.length;
-  const out = Buffer.allocUnsafe(total);
-  let off = 0;
-  for (const b of bodies) {
-    out.writeUInt32BE(b.length, off);
-    out.set(b, off + 4);
-    off += 4 + b.length;
+export function encodeFrames(msgs: readonly Message[]): Uint8Array {
+  // One buffer sized for the whole batch up front (entry payloads dominate), each message
+  // encoded straight into it behind a length patched in afterwards: no per-message copies.
+  let estimate = 0;
+  for (const m of msgs) {
+    estimate += 96 + (m.context?.length ?? 0);
+    for (const e of m.entries) estimate += 24 + e.data.length;
   }
-  return out;
+  const w = new Writer(estimate);
+  for (const m of msgs) {
+    const at = w.skip(4);
+    writeMessage(w, m);
+    w.patchUint32BE(at, w.length - at - 4);
+  }
+  return w.view();
 }
 
 /** Incremental decoder: push chunks, get whole messages out. Throws on a corrupt stream. */

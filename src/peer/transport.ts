@@ -241,7 +241,7 @@ const SNAPSHOT_IDLE_MS = 30_000;
 function postSnapshot(
   url: string,
   tls: http2.SecureClientSessionOptions,
-  head: Buffer,
+  head: Uint8Array,
   file: string,
   headers: Record<string, string>,
 ): Promise<boolean> {

@@ -66,19 +66,51 @@ export class Writer {
     this.buf[this.pos++] = v;
   }
 
-  /** An unsigned 64-bit id as a varint. */
+  /**
+   * An unsigned 64-bit id as a varint. Real member ids use all 64 bits, and every message
+   * carries two, so the bigint is split once into two 32-bit halves and the varint is built
+   * with number arithmetic (a bigint shift per 7 bits cost more than the rest of a message).
+   */
   u64(v: bigint): void {
     if (v < 0n || v > U64_MAX) throw new CodecError(`not a u64: ${v}`);
-    if (v <= 0x1fffffffffffffn) {
-      this.uint(Number(v));
-      return;
-    }
     this.ensure(10);
-    while (v >= 0x80n) {
-      this.buf[this.pos++] = Number(v & 0x7fn) | 0x80;
-      v >>= 7n;
+    let lo = Number(v & 0xffffffffn);
+    let hi = Number(v >> 32n);
+    const buf = this.buf;
+    let pos = this.pos;
+    while (hi !== 0 || lo >= 0x80) {
+      buf[pos++] = (lo & 0x7f) | 0x80;
+      lo = ((lo >>> 7) | ((hi & 0x7f) << 25)) >>> 0;
+      hi = hi >>> 7;
     }
-    this.buf[this.pos++] = Number(v);
+    buf[pos++] = lo;
+    this.pos = pos;
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.pos;
+  }
+
+  /** Overwrites 4 bytes at `at` with v, big-endian (a length prefix written after its body). */
+  patchUint32BE(at: number, v: number): void {
+    this.buf[at] = v >>> 24;
+    this.buf[at + 1] = (v >>> 16) & 0xff;
+    this.buf[at + 2] = (v >>> 8) & 0xff;
+    this.buf[at + 3] = v & 0xff;
+  }
+
+  /** Reserves n bytes (filled later with patchUint32BE) and returns their offset. */
+  skip(n: number): number {
+    this.ensure(n);
+    const at = this.pos;
+    this.pos += n;
+    return at;
+  }
+
+  /** The bytes written, as a view of the internal buffer (no copy; the Writer must not be reused). */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
   }
 
   bytes(b: Uint8Array): void {
@@ -123,16 +155,24 @@ export class Reader {
   }
 
   u64(): bigint {
-    let result = 0n;
-    let shift = 0n;
-    for (let i = 0; i < 10; i++) {
+    // Accumulated in two 32-bit halves (see Writer.u64), joined into a bigint once.
+    let lo = 0;
+    let hi = 0;
+    for (let i = 0, shift = 0; i < 10; i++, shift += 7) {
       const b = this.u8();
-      result |= BigInt(b & 0x7f) << shift;
+      const bits = b & 0x7f;
+      if (shift < 28) lo |= bits << shift;
+      else if (shift === 28) {
+        lo |= (bits & 0x0f) << 28;
+        hi = bits >>> 4;
+      } else if (shift < 63) hi |= bits << (shift - 32);
+      else if (bits > 1) throw new CodecError('varint exceeds 2^64-1');
+      else hi |= bits << 31;
       if ((b & 0x80) === 0) {
-        if (result > U64_MAX) throw new CodecError('varint exceeds 2^64-1');
-        return result;
+        lo >>>= 0;
+        hi >>>= 0;
+        return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
       }
-      shift += 7n;
     }
     throw new CodecError('varint too long');
   }

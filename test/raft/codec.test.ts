@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   CodecError,
+  Reader,
+  Writer,
   type ConfChange,
   type Entry,
   type HardState,
@@ -85,4 +87,29 @@ test('codec: trailing bytes, bad enums and bad versions are rejected', () => {
 test('codec: small messages stay small', () => {
   const hb = encodeMessage({ type: 8, to: 2n, from: 1n, term: 5, logTerm: 0, index: 0, entries: [], commit: 100, snapshot: null, reject: false, rejectHint: 0, context: null });
   assert.ok(hb.length <= 12, `heartbeat is ${hb.length} bytes`);
+});
+
+test('codec: 64-bit ids are plain LEB128 varints (the split-halves fast path matches a bigint reference)', () => {
+  const reference = (v: bigint): number[] => {
+    const out: number[] = [];
+    while (v >= 0x80n) {
+      out.push(Number(v & 0x7fn) | 0x80);
+      v >>= 7n;
+    }
+    out.push(Number(v));
+    return out;
+  };
+  const edges = [0n, 0x7fn, 0x80n, (1n << 32n) - 1n, 1n << 32n, (1n << 53n) - 1n, 1n << 53n, (1n << 63n) - 1n, 1n << 63n, (1n << 64n) - 1n];
+  fc.assert(
+    fc.property(fc.oneof(fc.constantFrom(...edges), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })), (v) => {
+      const w = new Writer();
+      w.u64(v);
+      assert.deepEqual([...w.view()], reference(v));
+      assert.equal(new Reader(w.view()).u64(), v);
+    }),
+    { numRuns: 2000 },
+  );
+  // 2^64 as a 10-byte varint is refused, as is an 11-byte one.
+  assert.throws(() => new Reader(new Uint8Array([...reference((1n << 64n) - 1n).slice(0, 9), 0x02])).u64(), /2\^64-1/);
+  assert.throws(() => new Reader(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x81, 0x01])).u64(), /too long/);
 });
