@@ -2,8 +2,10 @@
 // cluster: the real etcdctl 3.4 and tsetcdctl run the same steps and must print the same bytes
 // (stdout, stderr, exit code).
 //
-// The cluster is the real etcd 3.4 by default; TSETCD_CLUSTER_TEST_SERVER=tsetcd runs the same
-// test against a tsetcd cluster (bin/tsetcd, same flags).
+// The cluster is tsetcd by default (bin/tsetcd, etcd's flags): the seed's expansion procedure —
+// member add, start the new member with --initial-cluster-state existing, promote, remove —
+// runs end to end against it with the real etcdctl. TSETCD_CLUSTER_TEST_SERVER=etcd runs the
+// same test against real etcd 3.4 (how its expectations were validated).
 //
 // Steps that leave the cluster as it was (reads, errors, a no-op update, moving leadership to
 // the leader) run with both tools back to back. Steps that change membership run as a whole
@@ -25,8 +27,8 @@ type Kind = 'etcd' | 'tsetcd';
 
 function kindFromEnv(): Kind {
   const k = process.env['TSETCD_CLUSTER_TEST_SERVER'];
-  if (k === undefined || k === '' || k === 'etcd') return 'etcd';
-  if (k === 'tsetcd') return 'tsetcd';
+  if (k === undefined || k === '' || k === 'tsetcd') return 'tsetcd';
+  if (k === 'etcd') return 'etcd';
   throw new Error(`TSETCD_CLUSTER_TEST_SERVER must be etcd or tsetcd, not ${k}`);
 }
 
