@@ -10,12 +10,13 @@
 // recent commits; `forceSync()` flushes them, and the server calls it before releasing WAL
 // segments that would be needed to re-apply those commits.
 
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type DatabaseOptions, type RootDatabase } from 'lmdb';
 import { BUCKETS, META_CONSISTENT_INDEX, META_TERM, type Bucket } from './buckets.js';
 import { crc32cUpdate, crc32cUpdateRange } from './crc32c.js';
 import { readUint64BE, uint64BE } from './uint64.js';
+import { fsyncPathSync } from '../wal/fsutil.js';
 
 export interface BackendOptions {
   /** Upper bound of LMDB's memory map. The file grows only as pages are used; default 64 GiB. */
@@ -288,7 +289,7 @@ export class Backend {
   /** Flushes every committed transaction to stable storage (fsync of the data file). */
   forceSync(): void {
     if (this.batchDepth > 0) throw new Error('backend: forceSync inside batch()');
-    fsyncFile(join(this.dir, DATA_FILE));
+    fsyncPathSync(join(this.dir, DATA_FILE));
   }
 
   /**
@@ -308,11 +309,11 @@ export class Backend {
       if (this.closed) throw new Error('backend: closed during defrag');
       if (this.commits !== before || this.batchDepth > 0) continue;
       const copy = join(tmp, DATA_FILE);
-      fsyncFile(copy);
+      fsyncPathSync(copy);
       // Synchronous from here on: no read or write can interleave with the swap.
       this.closeEnv();
       renameSync(copy, join(this.dir, DATA_FILE));
-      fsyncFile(this.dir);
+      fsyncPathSync(this.dir);
       rmSync(tmp, { recursive: true, force: true });
       this.openEnv();
       return;
@@ -333,7 +334,7 @@ export class Backend {
     try {
       await this.env.backup(tmp, true);
       const copy = join(tmp, DATA_FILE);
-      fsyncFile(copy);
+      fsyncPathSync(copy);
       renameSync(copy, file);
     } finally {
       rmSync(tmp, { recursive: true, force: true });
@@ -348,10 +349,10 @@ export class Backend {
   replaceWith(file: string): void {
     if (this.batchDepth > 0) throw new Error('backend: replaceWith inside batch()');
     this.db('key'); // closed check
-    fsyncFile(file);
+    fsyncPathSync(file);
     this.closeEnv();
     renameSync(file, join(this.dir, DATA_FILE));
-    fsyncFile(this.dir);
+    fsyncPathSync(this.dir);
     this.openEnv();
     this.commits++;
     for (const h of [...this.rollbackHooks]) h();
@@ -405,14 +406,6 @@ function asBuffer(b: Uint8Array): Buffer {
   return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
-function fsyncFile(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 export function backendExists(dir: string): boolean {
   return existsSync(join(dir, DATA_FILE));

@@ -8,7 +8,8 @@
 // GET /members (a joining member learns the cluster), GET /version, and the lease forwarding
 // calls of a follower (POST /leases, /leases/internal), given to the server through `serve`.
 import * as http2 from 'node:http2';
-import { createReadStream, createWriteStream, closeSync, fsyncSync, openSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, rmSync } from 'node:fs';
+import { fsyncPathSync } from '../wal/fsutil.js';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Message } from '../raft/index.js';
@@ -527,9 +528,7 @@ export class PeerTransport {
       const m = msg;
       out.end(() => {
         try {
-          const fd = openSync(file, 'r');
-          fsyncSync(fd);
-          closeSync(fd);
+          fsyncPathSync(file);
           h.snapshotReceived(m, file);
         } catch (e) {
           return fail(e instanceof Error ? e.message : String(e));

@@ -4,6 +4,7 @@
 // Raft codec's encoding. A database received from a leader waits beside them as
 // <16 hex index>.snap.db until it is installed.
 import { closeSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { fsyncPathSync } from '../wal/fsutil.js';
 import { join } from 'node:path';
 import { type Snapshot, decodeSnapshot, encodeSnapshot } from '../raft/index.js';
 import { crc32 } from '../wal/crc32.js';
@@ -12,15 +13,6 @@ const hex16 = (n: number): string => n.toString(16).padStart(16, '0');
 
 export const snapFileName = (term: number, index: number): string => `${hex16(term)}-${hex16(index)}.snap`;
 export const snapDbPath = (dir: string, index: number): string => join(dir, `${hex16(index)}.snap.db`);
-
-function fsyncPath(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** Writes a snapshot record durably (temp file, fsync, rename, fsync dir); keeps the newest `keep`. */
 export function saveSnapRecord(dir: string, snap: Snapshot, keep = 5): void {
@@ -38,7 +30,7 @@ export function saveSnapRecord(dir: string, snap: Snapshot, keep = 5): void {
     closeSync(fd);
   }
   renameSync(tmp, join(dir, name));
-  fsyncPath(dir);
+  fsyncPathSync(dir);
   const records = readdirSync(dir).filter((f) => /^[0-9a-f]{16}-[0-9a-f]{16}\.snap$/.test(f)).sort();
   for (const old of records.slice(0, Math.max(0, records.length - keep))) rmSync(join(dir, old), { force: true });
 }

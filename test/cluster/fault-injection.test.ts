@@ -28,6 +28,7 @@ import { check } from '../lincheck/checker.js';
 import { HistoryRecorder } from '../lincheck/history.js';
 import type { Input } from '../lincheck/model.js';
 import { clusterKindFromEnv, startCluster, type Cluster } from '../helpers/cluster.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 const PREFIX = '/lin/';
 const KEYS = 5;
@@ -37,16 +38,6 @@ const enc = (s: string): Uint8Array => Buffer.from(s);
 const dec = (b: Uint8Array): string => Buffer.from(b).toString();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Server errors after which the request surely did not take effect (refused up front). */
 const DEFINITE = new Set(['etcdserver: no leader', 'etcdserver: too many requests', 'etcdserver: not capable']);

@@ -16,17 +16,8 @@ import {
 } from '../../src/gen/v3electionpb/v3election_pb.js';
 import { campaign, leader, observe, proclaim, resign } from '../../src/concurrency/index.js';
 import { b, eventually, grant, keysUnder, revoke, startEnv, str, within, type Env } from './helpers.js';
+import { mulberry32 as prng } from '../helpers/prng.js';
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type State = 'waiting' | 'leading' | 'gone';
 

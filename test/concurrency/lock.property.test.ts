@@ -10,18 +10,8 @@ import { RangeRequestSchema } from '../../src/gen/etcdserverpb/rpc_pb.js';
 import { LockRequestSchema, UnlockRequestSchema } from '../../src/gen/v3lockpb/v3lock_pb.js';
 import { lock, unlock } from '../../src/concurrency/index.js';
 import { b, eventually, grant, keysUnder, revoke, startEnv, within, type Env } from './helpers.js';
+import { mulberry32 as prng } from '../helpers/prng.js';
 
-/** mulberry32: a small seeded PRNG, so a failing schedule replays exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type State = 'waiting' | 'holding' | 'released' | 'failed';
 

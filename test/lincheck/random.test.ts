@@ -9,17 +9,8 @@ import { describe, test } from 'node:test';
 import { check } from './checker.js';
 import type { History, Operation } from './history.js';
 import { INITIAL, step, type Input, type Value } from './model.js';
+import { mulberry32 } from '../helpers/prng.js';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface GenOptions {
   ops: number;

@@ -12,21 +12,11 @@ import { KV } from '../../src/gen/etcdserverpb/rpc_pb.js';
 import { freePort } from '../helpers/ports.js';
 import { tempDir } from '../helpers/tmp.js';
 import { startTsetcd } from '../helpers/tsetcd-process.js';
+import { mulberry32 as prng } from '../helpers/prng.js';
 
 const ROUNDS = 6;
 const WRITERS = 16;
 
-/** Deterministic per-test PRNG so a failure can be replayed (seed printed on failure). */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('SIGKILL during a write load loses no acknowledged write', { timeout: 240_000 }, async () => {
   const seed = Number(process.env['CRASH_SEED'] ?? Date.now() % 1_000_000);
