@@ -112,6 +112,11 @@ class PeerLink {
     for (const m of msgs) if (m.type === MessageType.Snap) this.t.handlers.onSnapshotStatus(this.id, false);
   }
 
+  /** Opens the stream now (it is also opened on the first send and reopened after a failure). */
+  connect(): void {
+    this.dial();
+  }
+
   private dial(): void {
     if (this.session !== null || this.retryTimer !== null || this.closed || this.urls.length === 0) return;
     const url = this.urls[this.urlIndex % this.urls.length]!;
@@ -360,7 +365,14 @@ export class PeerTransport {
       want.add(p.id);
       const l = this.links.get(p.id);
       if (l) l.setUrls(p.urls);
-      else this.links.set(p.id, new PeerLink(p.id, p.urls, this));
+      else {
+        // Dial at once, as etcd keeps a stream to every peer whether or not there is traffic:
+        // a follower sends nothing to the other followers, but --strict-reconfig-check asks
+        // how long each peer has been connected (activeSince).
+        const link = new PeerLink(p.id, p.urls, this);
+        this.links.set(p.id, link);
+        link.connect();
+      }
     }
     for (const [id, l] of this.links) {
       if (!want.has(id)) {

@@ -29,6 +29,8 @@ interface Node {
   peerPort: number;
   member: Member | null;
   removed: boolean;
+  /** Warnings the member logged (peer transport). */
+  warnings: string[];
 }
 
 const dirs: Array<{ remove(): void }> = [];
@@ -41,14 +43,20 @@ after(async () => {
 async function newNode(name: string): Promise<Node> {
   const d = tempDir();
   dirs.push(d);
-  return { name, dataDir: d.dir, clientPort: await freePort(), peerPort: await freePort(), member: null, removed: false };
+  return { name, dataDir: d.dir, clientPort: await freePort(), peerPort: await freePort(), member: null, removed: false, warnings: [] };
 }
 
 const peerUrl = (n: Node): string => `http://127.0.0.1:${n.peerPort}`;
 
-async function boot(n: Node, cluster: Node[], state: 'new' | 'existing', extra: { snapshotCount?: number; snapshotCatchUpEntries?: number } = {}): Promise<void> {
+async function boot(
+  n: Node,
+  cluster: Node[],
+  state: 'new' | 'existing',
+  extra: { snapshotCount?: number; snapshotCatchUpEntries?: number; initialClusterToken?: string } = {},
+): Promise<void> {
   n.member = await startMember({
     ...extra,
+    warn: (_fields, msg) => void n.warnings.push(msg),
     name: n.name,
     dataDir: n.dataDir,
     listenClientUrls: [`http://127.0.0.1:${n.clientPort}`],
@@ -296,4 +304,21 @@ test('raft snapshots: the WAL is released, a lagging member and a new member cat
   await boot(a, all, 'new', snap);
   assert.equal(await waitFor('a back', async () => ((await get(a, 'k7', true)) === '7' ? true : undefined)), true);
   await Promise.all([...running].map((n) => halt(n)));
+});
+
+test('a member of another cluster (another cluster id) is refused by the peers, with etcd\'s message', async () => {
+  const a = await newNode('xa');
+  const b = await newNode('xb');
+  const stranger = await newNode('xc');
+  await Promise.all([a, b].map((n) => boot(n, [a, b], 'new')));
+  await leaderOf([a, b]);
+  // The stranger lists a as a founding peer, but with another token its cluster id differs.
+  await boot(stranger, [a, stranger], 'new', { initialClusterToken: 'other-cluster' });
+  assert.notEqual(server(stranger).clusterId, server(a).clusterId);
+  await waitFor('a to refuse the stranger', () => (a.warnings.includes('request cluster ID mismatch') ? true : undefined));
+  assert.equal(server(stranger).status().leader, 0n, 'the stranger never joins');
+  // The real cluster is not disturbed.
+  await put(b, 'still', 'fine');
+  assert.equal(await get(a, 'still'), 'fine');
+  await Promise.all([a, b, stranger].map((n) => halt(n)));
 });
