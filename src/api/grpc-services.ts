@@ -13,6 +13,7 @@ import {
 } from '../gen/etcdserverpb/rpc_pb.js';
 import { WatchStream } from '../watch/index.js';
 import { concurrencyServices } from '../concurrency/index.js';
+import type { Reconfiguration } from '../server/reconfig.js';
 import type { EtcdServer } from '../server/etcd-server.js';
 import { type BidiStream, type RpcObserver, type ServiceImpl, grpcCodeName } from './grpc-server.js';
 
@@ -61,17 +62,17 @@ export function etcdServices(server: EtcdServer): ServiceImpl[] {
         hashKV: (r: { revision: bigint }) => server.hashKV(r.revision),
         defragment: () => server.defragment(),
         alarm: (r: Parameters<EtcdServer['alarm']>[0]) => server.alarm(r),
-        moveLeader: (r: Parameters<EtcdServer['moveLeader']>[0]) => server.moveLeader(r),
+        moveLeader: (r: Parameters<Reconfiguration['moveLeader']>[0]) => server.reconfig.moveLeader(r),
       },
     },
     {
       service: Cluster,
       methods: {
         memberList: (r: Parameters<EtcdServer['memberList']>[0]) => server.memberList(r),
-        memberAdd: (r: Parameters<EtcdServer['memberAdd']>[0]) => server.memberAdd(r),
-        memberRemove: (r: Parameters<EtcdServer['memberRemove']>[0]) => server.memberRemove(r),
-        memberUpdate: (r: Parameters<EtcdServer['memberUpdate']>[0]) => server.memberUpdate(r),
-        memberPromote: (r: Parameters<EtcdServer['memberPromote']>[0]) => server.memberPromote(r),
+        memberAdd: (r: Parameters<Reconfiguration['memberAdd']>[0]) => server.reconfig.memberAdd(r),
+        memberRemove: (r: Parameters<Reconfiguration['memberRemove']>[0]) => server.reconfig.memberRemove(r),
+        memberUpdate: (r: Parameters<Reconfiguration['memberUpdate']>[0]) => server.reconfig.memberUpdate(r),
+        memberPromote: (r: Parameters<Reconfiguration['memberPromote']>[0]) => server.reconfig.memberPromote(r),
       },
     },
     {

@@ -20,8 +20,6 @@ import {
   HashKVResponseSchema,
   type HashResponse,
   HashResponseSchema,
-  type Member,
-  MemberSchema,
   type MemberListResponse,
   MemberListResponseSchema,
   type PutRequest,
@@ -52,22 +50,8 @@ import {
   LeaseTimeToLiveResponseSchema,
   LeaseTimeToLiveRequestSchema,
   LeaseKeepAliveRequestSchema,
-  type MemberAddRequest,
-  type MemberAddResponse,
-  MemberAddResponseSchema,
-  type MemberRemoveRequest,
-  type MemberRemoveResponse,
-  MemberRemoveResponseSchema,
-  type MemberUpdateRequest,
-  type MemberUpdateResponse,
-  MemberUpdateResponseSchema,
   type MemberPromoteRequest,
-  type MemberPromoteResponse,
-  MemberPromoteResponseSchema,
   type MemberListRequest,
-  type MoveLeaderRequest,
-  type MoveLeaderResponse,
-  MoveLeaderResponseSchema,
 } from '../gen/etcdserverpb/rpc_pb.js';
 import {
   type InternalRaftRequest,
@@ -87,14 +71,14 @@ import { ETCD_API_VERSION } from '../version.js';
 import { Applier, type ApplyResult, mapStoreError } from './applier.js';
 import type { CommittedEntry } from './consensus.js';
 import { Errors, EtcdError, GrpcCode } from './errors.js';
-import { canonicalUrl, memberId as deriveMemberId } from './ids.js';
+import { canonicalUrl } from './ids.js';
 import { ServerMetrics } from './metrics.js';
 import { RaftNode } from './raft-node.js';
-import { Membership, type MemberInfo, decodeMemberJson, encodeMemberJson } from './membership.js';
+import { Membership, type MemberInfo } from './membership.js';
+import { Reconfiguration } from './reconfig.js';
 import { planBootstrap, encodeMemberList } from './cluster-bootstrap.js';
 import { PeerTransport } from '../peer/transport.js';
 import { snapDbPath } from './snap-files.js';
-import { ConfChangeType, type ConfChange } from '../raft/index.js';
 import { checkDeleteRequest, checkIntervals, checkPutRequest, checkRangeRequest, checkTxnRequest, isTxnReadOnly } from './validate.js';
 import { Waiters } from './waiters.js';
 
@@ -160,8 +144,8 @@ export class EtcdServer {
   private readonly waiters = new Waiters<ApplyResult>();
   /** Request ids are unique across members and restarts (etcd's generator layout). */
   private readonly idBase: bigint;
-  /** Membership changes proposed here, by "<type>:<member id>", waiting for their apply. */
-  private readonly confWaiters = new Map<string, Array<() => void>>();
+  /** Membership changes: the Cluster RPCs, MoveLeader, and applying conf changes. */
+  readonly reconfig: Reconfiguration;
   private readonly lessor: Lessor;
   private leaseTicker: NodeJS.Timeout | null = null;
   private publishTimer: NodeJS.Timeout | null = null;
@@ -205,6 +189,23 @@ export class EtcdServer {
     metrics.keysFrom(() => store.read().range(everything, everything, { countOnly: true }).count);
     this.applier = new Applier(store, lessor, (events, rev) => void this.appliedWrites.push({ events, rev }));
     this.metrics = metrics;
+    const self = this;
+    this.reconfig = new Reconfiguration({
+      memberId,
+      membership: this.membership,
+      get consensus() {
+        return self.consensus;
+      },
+      get transport() {
+        return self.transport;
+      },
+      strictReconfigCheck: opts.strictReconfigCheck !== false,
+      heartbeatMs: this.heartbeatMs,
+      requestTimeoutMs: this.requestTimeoutMs,
+      isStopped: () => this.stopped,
+      onRemovedSelf: () => this.removed(),
+      header: (withRevision) => this.header(withRevision),
+    });
   }
 
   static async start(opts: MemberOptions): Promise<EtcdServer> {
@@ -417,208 +418,13 @@ export class EtcdServer {
     const promote = /^\/members\/promote\/([0-9a-f]+)$/.exec(path);
     if (method === 'POST' && promote) {
       try {
-        await this.memberPromote({ ID: BigInt('0x' + promote[1]!) } as MemberPromoteRequest);
+        await this.reconfig.memberPromote({ ID: BigInt('0x' + promote[1]!) } as MemberPromoteRequest);
         return { status: 200, type: 'text/plain', body: '' };
       } catch (e) {
         return { status: 412, type: 'text/plain', body: e instanceof Error ? e.message : String(e) };
       }
     }
     return null;
-  }
-
-  /** Applies a committed membership change to the member registry (inside the apply batch). */
-  private applyConfChange(cc: ConfChange): void {
-    const ctx = cc.context.length > 0 ? decodeMemberJson(Buffer.from(cc.context).toString('utf8')) : null;
-    switch (cc.type) {
-      case ConfChangeType.AddNode: {
-        const m = this.membership.get(cc.nodeId);
-        if (m && m.isLearner) this.membership.promote(cc.nodeId);
-        else if (ctx) this.membership.add({ ...ctx, id: cc.nodeId, isLearner: false });
-        break;
-      }
-      case ConfChangeType.AddLearnerNode:
-        if (ctx) this.membership.add({ ...ctx, id: cc.nodeId, isLearner: true });
-        break;
-      case ConfChangeType.RemoveNode:
-        this.membership.remove(cc.nodeId);
-        if (cc.nodeId === this.memberId) setImmediate(() => this.removed());
-        break;
-      case ConfChangeType.UpdateNode:
-        if (ctx) this.membership.updatePeerUrls(cc.nodeId, ctx.peerURLs);
-        break;
-    }
-    const key = `${cc.type}:${cc.nodeId}`;
-    const ws = this.confWaiters.get(key);
-    if (ws) {
-      this.confWaiters.delete(key);
-      for (const w of ws) w();
-    }
-  }
-
-  /** Proposes a membership change and waits until it is applied here (or times out). */
-  private async proposeConfChange(type: ConfChangeType, nodeId: bigint, member: MemberInfo | null): Promise<void> {
-    if (this.stopped) throw Errors.stopped();
-    const key = `${type}:${nodeId}`;
-    const applied = new Promise<void>((resolve) => {
-      const list = this.confWaiters.get(key);
-      if (list) list.push(resolve);
-      else this.confWaiters.set(key, [resolve]);
-    });
-    const context = member ? Buffer.from(encodeMemberJson(member), 'utf8') : new Uint8Array(0);
-    this.consensus.proposeConfChange({ type, nodeId, context });
-    await this.withTimeout(applied);
-  }
-
-  private withTimeout<T>(p: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Errors.timeout()), this.requestTimeoutMs);
-    });
-    return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-  }
-
-  private memberMessages(): Member[] {
-    return this.membership.list().map(toMemberMessage);
-  }
-
-  /** etcd refuses membership changes from a learner and while no leader is known. */
-  private checkCanReconfigure(): void {
-    if (this.consensus.status().isLearner) throw Errors.notSupportedForLearner();
-    if (this.consensus.status().leader === 0n) throw Errors.noLeader();
-  }
-
-  // ------------------------------------------------ --strict-reconfig-check (etcd's rules)
-
-  /** A peer connected for at least etcd's HealthInterval (5 s) counts as healthy. */
-  private connectedSince(id: bigint, since: number): boolean {
-    if (id === this.memberId) return true;
-    const t = this.transport?.activeSince(id) ?? 0;
-    return t !== 0 && t < since;
-  }
-
-  private numConnectedSince(since: number): number {
-    return this.membership.voters().filter((m) => this.connectedSince(m.id, since)).length;
-  }
-
-  /** Started = has published its name. `extraMembers`/`extraStarted` count a member being added or promoted. */
-  private enoughStarted(skip: bigint | null, extraMembers: number, extraStarted: number): boolean {
-    let members = extraMembers;
-    let started = extraStarted;
-    for (const m of this.membership.voters()) {
-      if (m.id === skip) continue;
-      members++;
-      if (m.name !== '') started++;
-    }
-    // Growing a one-member cluster (etcd's restore procedure) is always allowed.
-    if (skip === null && extraMembers === 1 && extraStarted === 0 && members === 2 && started === 1) return true;
-    return started >= Math.floor(members / 2) + 1;
-  }
-
-  private mayAddMember(isLearner: boolean): void {
-    if (this.opts.strictReconfigCheck === false || isLearner) return;
-    if (!this.enoughStarted(null, 1, 0)) throw Errors.memberNotEnoughStarted();
-    const voters = this.membership.voters();
-    if (this.numConnectedSince(Date.now() - HEALTH_INTERVAL_MS) !== voters.length) throw Errors.unhealthy();
-  }
-
-  private mayRemoveMember(id: bigint): void {
-    if (this.opts.strictReconfigCheck === false) return;
-    if (this.membership.get(id)?.isLearner) return;
-    if (!this.enoughStarted(id, 0, 0)) throw Errors.memberNotEnoughStarted();
-    // A member that is down is not part of the active quorum: removing it is safe.
-    if (id !== this.memberId && (this.transport?.activeSince(id) ?? 0) === 0) return;
-    const voters = this.membership.voters();
-    const active = this.numConnectedSince(Date.now() - HEALTH_INTERVAL_MS);
-    if (active - 1 < 1 + Math.floor((voters.length - 1) / 2)) throw Errors.unhealthy();
-  }
-
-  async memberAdd(r: MemberAddRequest): Promise<MemberAddResponse> {
-    this.checkCanReconfigure();
-    let urls: string[];
-    try {
-      urls = r.peerURLs.map((u) => {
-        const p = new URL(u);
-        if (p.protocol !== 'http:' && p.protocol !== 'https:') throw new Error('scheme');
-        if (p.port === '' || p.hostname === '') throw new Error('host:port');
-        return canonicalUrl(u);
-      });
-    } catch {
-      throw Errors.memberBadURLs();
-    }
-    if (urls.length === 0) throw Errors.memberBadURLs();
-    const taken = new Set(this.membership.list().flatMap((m) => m.peerURLs.map(canonicalUrl)));
-    if (urls.some((u) => taken.has(u))) throw Errors.peerURLExist();
-    if (r.isLearner && this.membership.list().filter((m) => m.isLearner).length >= 1) throw Errors.tooManyLearners();
-    const id = deriveMemberId(urls, '', Math.floor(Date.now() / 1000));
-    if (this.membership.get(id) !== undefined || this.membership.isRemoved(id)) throw Errors.memberExist();
-    const m: MemberInfo = { id, name: '', peerURLs: urls, clientURLs: [], isLearner: r.isLearner };
-    this.mayAddMember(r.isLearner);
-    await this.proposeConfChange(r.isLearner ? ConfChangeType.AddLearnerNode : ConfChangeType.AddNode, id, m);
-    return create(MemberAddResponseSchema, { header: this.header(false), member: toMemberMessage(m), members: this.memberMessages() });
-  }
-
-  async memberRemove(r: MemberRemoveRequest): Promise<MemberRemoveResponse> {
-    this.checkCanReconfigure();
-    if (this.membership.isRemoved(r.ID)) throw Errors.memberNotFound();
-    if (this.membership.get(r.ID) === undefined) throw Errors.memberNotFound();
-    this.mayRemoveMember(r.ID);
-    await this.proposeConfChange(ConfChangeType.RemoveNode, r.ID, null);
-    return create(MemberRemoveResponseSchema, { header: this.header(false), members: this.memberMessages() });
-  }
-
-  async memberUpdate(r: MemberUpdateRequest): Promise<MemberUpdateResponse> {
-    this.checkCanReconfigure();
-    const m = this.membership.get(r.ID);
-    if (m === undefined) throw Errors.memberNotFound();
-    let urls: string[];
-    try {
-      urls = r.peerURLs.map(canonicalUrl);
-    } catch {
-      throw Errors.memberBadURLs();
-    }
-    const taken = new Set(this.membership.list().filter((x) => x.id !== r.ID).flatMap((x) => x.peerURLs.map(canonicalUrl)));
-    if (urls.some((u) => taken.has(u))) throw Errors.peerURLExist();
-    await this.proposeConfChange(ConfChangeType.UpdateNode, r.ID, { ...m, peerURLs: urls });
-    return create(MemberUpdateResponseSchema, { header: this.header(false), members: this.memberMessages() });
-  }
-
-  async memberPromote(r: MemberPromoteRequest): Promise<MemberPromoteResponse> {
-    this.checkCanReconfigure();
-    const st = this.consensus.status();
-    if (st.leader !== this.memberId) {
-      // Only the leader knows how far the learner got: forward, as etcd does over the peer port.
-      const res = await this.transport!.request(st.leader, `/members/promote/${r.ID.toString(16)}`, new Uint8Array(0), this.requestTimeoutMs);
-      if (res.status !== 200) throw errorFromMessage(res.body.toString('utf8'));
-      return create(MemberPromoteResponseSchema, { header: this.header(false), members: this.memberMessages() });
-    }
-    const m = this.membership.get(r.ID);
-    if (m === undefined) throw Errors.memberNotFound();
-    if (!m.isLearner) throw Errors.memberNotLearner();
-    // etcd's rule: the learner's match index must be at least 90% of the leader's.
-    const progress = this.consensus.progress();
-    const learner = progress.get(r.ID);
-    const leaderMatch = progress.get(this.memberId)?.match ?? 0;
-    if (learner === undefined || learner.match < leaderMatch * 0.9) throw Errors.learnerNotReady();
-    if (this.opts.strictReconfigCheck !== false && !this.enoughStarted(null, 1, 1)) throw Errors.memberNotEnoughStarted();
-    await this.proposeConfChange(ConfChangeType.AddNode, r.ID, { ...m, isLearner: false });
-    return create(MemberPromoteResponseSchema, { header: this.header(false), members: this.memberMessages() });
-  }
-
-  async moveLeader(r: MoveLeaderRequest): Promise<MoveLeaderResponse> {
-    const st = this.consensus.status();
-    if (st.leader !== this.memberId) throw Errors.notLeader();
-    const target = this.membership.get(r.targetID);
-    if (target === undefined || target.isLearner) throw Errors.badLeaderTransferee();
-    if (r.targetID === this.memberId) return create(MoveLeaderResponseSchema, { header: this.header(true) });
-    this.consensus.transferLeader(r.targetID);
-    // Wait (bounded) until the transferee leads.
-    const deadline = Date.now() + this.requestTimeoutMs;
-    while (this.consensus.status().leader !== r.targetID) {
-      if (Date.now() > deadline) throw Errors.timeout();
-      if (this.stopped) throw Errors.stopped();
-      await new Promise((res) => setTimeout(res, this.heartbeatMs));
-    }
-    return create(MoveLeaderResponseSchema, { header: this.header(true) });
   }
 
   // ---------------------------------------------------------------- apply loop
@@ -633,7 +439,7 @@ export class EtcdServer {
         // Already in the backend: replayed after a crash, or covered by an installed snapshot.
         if (e.index <= this.consistentIndex) continue;
         if (e.confChange !== undefined) {
-          this.applyConfChange(e.confChange);
+          this.reconfig.applyConfChange(e.confChange);
           continue;
         }
         if (e.data.length === 0) continue;
@@ -920,7 +726,7 @@ export class EtcdServer {
   async memberList(r?: MemberListRequest): Promise<MemberListResponse> {
     if (r?.linearizable) await this.consensus.readIndex();
     // etcd's cluster service headers carry no revision.
-    return create(MemberListResponseSchema, { header: this.header(false), members: this.memberMessages() });
+    return create(MemberListResponseSchema, { header: this.header(false), members: this.reconfig.memberMessages() });
   }
 
   isHealthy(): boolean {
@@ -988,22 +794,6 @@ export class EtcdServer {
     });
     return resp;
   }
-}
-
-/** etcd's HealthInterval: how long a peer must have been connected to count for reconfiguration. */
-const HEALTH_INTERVAL_MS = 5000;
-
-function toMemberMessage(m: MemberInfo): Member {
-  return create(MemberSchema, { ID: m.id, name: m.name, peerURLs: m.peerURLs, clientURLs: m.clientURLs, isLearner: m.isLearner });
-}
-
-/** An etcd error forwarded as its message text (member promote via the leader). */
-function errorFromMessage(text: string): EtcdError {
-  for (const f of Object.values(Errors)) {
-    const e = f();
-    if (e.message === text) return e;
-  }
-  return new EtcdError(GrpcCode.Unknown, text);
 }
 
 function wrap<T>(f: () => T): T {

@@ -143,6 +143,23 @@ test('a three-member cluster: one leader, writes and linearizable reads on any m
     assert.equal(ids.size, 1, 'one cluster id');
   });
 
+  await t.test('the JSON gateway serves the Cluster and MoveLeader routes (etcd\'s paths)', async () => {
+    const post = async (n: Node, path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
+      const r = await fetch(`http://127.0.0.1:${n.clientPort}${path}`, { method: 'POST', body: JSON.stringify(body) });
+      return { status: r.status, json: (await r.json()) as Record<string, unknown> };
+    };
+    const list = await post(followers[0]!, '/v3/cluster/member/list', {});
+    assert.equal(list.status, 200);
+    assert.equal((list.json['members'] as unknown[]).length, 3);
+    // Moving leadership to the leader itself is a no-op that etcd acknowledges.
+    const self = await post(leader, '/v3/maintenance/transfer-leadership', { targetID: server(leader).memberId.toString() });
+    assert.equal(self.status, 200, JSON.stringify(self.json));
+    const notLeader = await post(followers[0]!, '/v3/maintenance/transfer-leadership', { targetID: server(leader).memberId.toString() });
+    assert.equal(notLeader.json['error'], 'etcdserver: not leader');
+    const bad = await post(leader, '/v3/cluster/member/add', { peerURLs: ['not a url'] });
+    assert.equal(bad.json['error'], 'etcdserver: given member URLs are invalid');
+  });
+
   await t.test('a write on a follower is forwarded; a linearizable read on the other follower sees it', async () => {
     const r = await put(followers[0]!, 'k1', 'v1');
     assert.equal(r.header?.memberId, server(followers[0]!).memberId);
@@ -174,8 +191,8 @@ test('a three-member cluster: one leader, writes and linearizable reads on any m
   await t.test('move-leader hands leadership to the chosen member', async () => {
     const cur = await leaderOf(all);
     const target = all.find((n) => n !== cur)!;
-    await assert.rejects(server(target).moveLeader(create(MoveLeaderRequestSchema, { targetID: server(cur).memberId })), /etcdserver: not leader/);
-    await server(cur).moveLeader(create(MoveLeaderRequestSchema, { targetID: server(target).memberId }));
+    await assert.rejects(server(target).reconfig.moveLeader(create(MoveLeaderRequestSchema, { targetID: server(cur).memberId })), /etcdserver: not leader/);
+    await server(cur).reconfig.moveLeader(create(MoveLeaderRequestSchema, { targetID: server(target).memberId }));
     assert.equal((await leaderOf(all)).name, target.name);
   });
 
@@ -193,7 +210,7 @@ test('a three-member cluster: one leader, writes and linearizable reads on any m
 
   await t.test('add a learner, start it with --initial-cluster-state existing, promote it, then remove a member', async () => {
     const d = await newNode('d');
-    const added = await server(b).memberAdd(create(MemberAddRequestSchema, { peerURLs: [peerUrl(d)], isLearner: true }));
+    const added = await server(b).reconfig.memberAdd(create(MemberAddRequestSchema, { peerURLs: [peerUrl(d)], isLearner: true }));
     assert.equal(added.member?.isLearner, true);
     assert.equal(added.members.length, 4);
     await boot(d, [...all, d], 'existing');
@@ -207,7 +224,7 @@ test('a three-member cluster: one leader, writes and linearizable reads on any m
     await assert.rejects(get(d, 'k1'), /etcdserver: rpc not supported for learner/);
     await assert.rejects(put(d, 'x', 'y'), /etcdserver: rpc not supported for learner/);
     await waitFor('promotion', async () => {
-      await server(a).memberPromote(create(MemberPromoteRequestSchema, { ID: added.member!.ID }));
+      await server(a).reconfig.memberPromote(create(MemberPromoteRequestSchema, { ID: added.member!.ID }));
       return true;
     });
     // The promotion applies on every member in its own time; d then takes writes.
@@ -221,7 +238,7 @@ test('a three-member cluster: one leader, writes and linearizable reads on any m
     // --strict-reconfig-check: etcd refuses ("unhealthy cluster") until every peer link has been up
     // for 5 s; a member restarted above may be more recent than that.
     await waitFor('the removal to be accepted', async () => {
-      await server(a).memberRemove(create(MemberRemoveRequestSchema, { ID: server(c).memberId }));
+      await server(a).reconfig.memberRemove(create(MemberRemoveRequestSchema, { ID: server(c).memberId }));
       return true;
     }, 20_000);
     await waitFor('c to notice its removal', () => (c.removed ? true : undefined));
@@ -292,7 +309,7 @@ test('raft snapshots: the WAL is released, a lagging member and a new member cat
 
   // A member added now starts from a snapshot too.
   const d = await newNode('sd');
-  const added = await server(a).memberAdd(create(MemberAddRequestSchema, { peerURLs: [peerUrl(d)], isLearner: true }));
+  const added = await server(a).reconfig.memberAdd(create(MemberAddRequestSchema, { peerURLs: [peerUrl(d)], isLearner: true }));
   await boot(d, [...all, d], 'existing', snap);
   assert.equal(server(d).memberId, added.member!.ID);
   assert.equal(await waitFor('d caught up', async () => ((await get(d, 'after', true)) === '1' ? true : undefined)), true);
