@@ -230,6 +230,22 @@ export class EtcdServer {
       const { wal, state } = await Wal.open(walDir, { metrics: walMetrics });
       ({ memberId, clusterId } = decodeMetadata(state.metadata, walDir));
       opened = { wal, state };
+      // A first start that crashed after creating the WAL but before its founding entries were
+      // durable: found the cluster again (the same flags give the same ids).
+      const empty = state.hardState === null && state.entries.length === 0 && state.snapshot === null;
+      if (empty && (opts.initialClusterState ?? 'new') === 'new') {
+        const plan = await planBootstrap({
+          name: opts.name,
+          peerUrls: opts.peerUrls,
+          token: opts.initialClusterToken,
+          initialCluster: opts.initialCluster ?? new Map([[opts.name, opts.peerUrls]]),
+          state: 'new',
+        }).catch(async (e: unknown) => {
+          await wal.close();
+          throw e;
+        });
+        if (plan.memberId === memberId && plan.clusterId === clusterId) founders = plan.founders;
+      }
     } else {
       const plan = await planBootstrap({
         name: opts.name,

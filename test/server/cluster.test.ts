@@ -15,7 +15,10 @@ import {
   LeaseGrantRequestSchema,
   LeaseTimeToLiveRequestSchema,
 } from '../../src/gen/etcdserverpb/rpc_pb.js';
+import { join } from 'node:path';
 import { startMember, type Member } from '../../src/embed/member.js';
+import { clusterId as deriveClusterId, memberId as deriveMemberId } from '../../src/server/ids.js';
+import { Wal } from '../../src/wal/wal.js';
 import { freePort } from '../helpers/ports.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -338,4 +341,23 @@ test('a member of another cluster (another cluster id) is refused by the peers, 
   await put(b, 'still', 'fine');
   assert.equal(await get(a, 'still'), 'fine');
   await Promise.all([a, b, stranger].map((n) => halt(n)));
+});
+
+test('a first start that crashed between creating the WAL and writing the founding entries founds the cluster on the next start', async () => {
+  const n = await newNode('solo');
+  const peer = peerUrl(n);
+  // What the crashed start left: a WAL holding only its metadata (this member's and cluster's ids).
+  const id = deriveMemberId([peer], 'etcd-cluster');
+  const meta = Buffer.alloc(16);
+  meta.writeBigUInt64BE(id, 0);
+  meta.writeBigUInt64BE(deriveClusterId([id]), 8);
+  const wal = await Wal.create(join(n.dataDir, 'member', 'wal'), meta);
+  await wal.close();
+  await boot(n, [n], 'new');
+  assert.equal(server(n).memberId, id);
+  await leaderOf([n]);
+  await put(n, 'k', 'v');
+  assert.equal(await get(n, 'k'), 'v');
+  assert.equal((await server(n).memberList()).members.length, 1);
+  await halt(n);
 });
