@@ -2,6 +2,7 @@
 // protobuf's JSON mapping with the .proto field names — bytes as base64, 64-bit integers as
 // strings, zero/false/empty fields left out. Clients such as Patroni depend on this exact shape.
 import type * as http from 'node:http';
+import { splitJsonObjects } from '../server/json-objects.js';
 import { type DescMessage, type MessageShape, fromJsonString, toJsonString } from '@bufbuild/protobuf';
 import {
   AlarmRequestSchema,
@@ -173,27 +174,6 @@ export function gatewayPath(pathname: string): string | null {
   return m ? `/v3${m[1]}` : null;
 }
 
-/** Splits a body holding zero or more concatenated JSON objects (grpc-gateway's stream input). */
-export function splitJsonObjects(body: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let start = -1;
-  let inString = false;
-  for (let i = 0; i < body.length; i++) {
-    const ch = body[i];
-    if (inString) {
-      if (ch === '\\') i++;
-      else if (ch === '"') inString = false;
-      continue;
-    }
-    if (ch === '"') inString = true;
-    else if (ch === '{') {
-      if (depth++ === 0) start = i;
-    } else if (ch === '}' && --depth === 0) out.push(body.slice(start, i + 1));
-  }
-  if (depth !== 0) throw new Error('unexpected EOF');
-  return out;
-}
 
 /**
  * POST /v3/watch: the body holds WatchRequests; each WatchResponse is streamed back as one line

@@ -8,6 +8,7 @@
 import { canonicalUrl, clusterId as deriveClusterId, memberId as deriveMemberId } from './ids.js';
 import { type MemberInfo, decodeMemberJson, encodeMemberJson } from './membership.js';
 import { peerRequest } from '../peer/transport.js';
+import { splitJsonObjects } from './json-objects.js';
 import type { SecureClientSessionOptions } from 'node:http2';
 
 export interface BootstrapInput {
@@ -78,28 +79,7 @@ export async function planBootstrap(b: BootstrapInput): Promise<BootstrapPlan> {
 export function parseMemberList(text: string): MemberInfo[] {
   const t = text.trim();
   if (!t.startsWith('[')) throw new Error('malformed member list');
-  const out: MemberInfo[] = [];
-  // Split the top-level objects without JSON.parse (which would round the ids).
-  let depth = 0;
-  let start = -1;
-  let inString = false;
-  for (let i = 0; i < t.length; i++) {
-    const c = t[i];
-    if (inString) {
-      if (c === '\\') i++;
-      else if (c === '"') inString = false;
-      continue;
-    }
-    if (c === '"') inString = true;
-    else if (c === '{') {
-      if (depth === 0) start = i;
-      depth++;
-    } else if (c === '}') {
-      depth--;
-      if (depth === 0) out.push(decodeMemberJson(t.slice(start, i + 1)));
-    }
-  }
-  return out;
+  return splitJsonObjects(t).map(decodeMemberJson);
 }
 
 export function encodeMemberList(ms: readonly MemberInfo[]): string {
