@@ -27,8 +27,8 @@ export type ApplyBatch = (entries: CommittedEntry[]) => void;
 
 export interface ConsensusHandlers {
   apply: ApplyBatch;
-  /** The log failed (e.g. fsync error): these proposals will never commit. */
-  fail: (entries: CommittedEntry[], error: Error) => void;
+  /** The log failed (e.g. an fsync error): nothing pending will commit any more. */
+  fail: (error: Error) => void;
 }
 
 export interface Consensus {

@@ -336,9 +336,7 @@ export class EtcdServer {
       if ((opts.listenPeerUrls ?? []).length > 0) await transport.listen(opts.listenPeerUrls!);
       await consensus.start({
         apply: (entries) => server.applyBatch(entries),
-        fail: (entries, err) => {
-          for (const e of entries) server.failEntry(e, err);
-        },
+        fail: (err) => server.failAll(err),
       });
       syncPeers();
       server.refreshSizeMetrics();
@@ -489,12 +487,11 @@ export class EtcdServer {
     for (const [id, r] of results) this.waiters.resolve(id, r);
   }
 
-  private failEntry(e: CommittedEntry, err: Error): void {
-    const req = e.local as InternalRaftRequest | undefined;
-    const id = Number((req?.header?.ID ?? this.idBase) - this.idBase);
-    this.metrics.proposalsFailed.inc();
-    this.metrics.proposalsPending.dec();
-    this.waiters.reject(id, new EtcdError(GrpcCode.Unavailable, `etcdserver: ${err.message}`));
+  /** The log failed: no pending proposal will be applied; their proposers get the error now. */
+  private failAll(err: Error): void {
+    this.metrics.proposalsFailed.inc(this.waiters.size);
+    this.metrics.proposalsPending.set(0);
+    this.waiters.rejectAll(new EtcdError(GrpcCode.Unavailable, `etcdserver: ${err.message}`));
   }
 
   /** Encodes, size-checks and proposes a request, then waits for its applied result. */

@@ -156,13 +156,14 @@ export class RaftNode implements Consensus {
     });
     // Catch up the backend with what the log committed before a crash (no messages yet: there
     // are no peers connected), then run.
-    await this.drain();
+    await this.process();
     const voters = this.node.raft.prs.voterIds();
     if (voters.length === 1 && voters[0] === this.opts.memberId) {
       // A lone voter has nobody to wait for: campaign now instead of after an election timeout.
       this.node.campaign();
-      await this.drain();
+      await this.process();
     }
+    if (this.failure) throw this.failure;
     this.ticker = setInterval(() => this.tick(), this.opts.heartbeatMs);
     this.ticker.unref();
   }
@@ -302,11 +303,6 @@ export class RaftNode implements Consensus {
     });
   }
 
-  /** Processes Readies until none is left (used at start, before the ticker runs). */
-  private async drain(): Promise<void> {
-    await this.process();
-  }
-
   private async process(): Promise<void> {
     if (this.processing || this.stopped) return;
     this.processing = true;
@@ -318,10 +314,11 @@ export class RaftNode implements Consensus {
         if (this.appliedIndex - this.storage.snapshot().metadata.index >= this.opts.snapshotCount) await this.takeSnapshot();
       }
     } catch (e) {
-      // A failed WAL write or apply leaves the member in an unknown state: stop taking writes
-      // (etcd panics here) and tell the waiting proposers.
+      // A failed WAL write or apply leaves the member in an unknown state: stop processing,
+      // fail the waiting proposers and refuse new proposals with the error (etcd panics here).
       this.failure ??= e instanceof Error ? e : new Error(String(e));
       process.emitWarning(`tsetcd raft node stopped processing: ${this.failure.message}`);
+      this.handlers?.fail(this.failure);
     } finally {
       this.processing = false;
       const idle = this.idleResolvers;
