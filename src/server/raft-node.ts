@@ -330,9 +330,9 @@ export class RaftNode implements Consensus {
   private async handleReady(rd: Ready): Promise<void> {
     const isLeader = this.node.raft.state === StateRole.Leader;
     if (rd.softState !== null) {
+      // A role change always comes with a change of leader (a new leader, or none while campaigning).
       const lead = rd.softState.leader;
-      const leading = rd.softState.role === StateRole.Leader;
-      if (lead !== this.leader || leading !== isLeader) this.opts.onLeaderChange?.(lead, leading);
+      if (lead !== this.leader) this.opts.onLeaderChange?.(lead, rd.softState.role === StateRole.Leader);
       this.leader = lead;
     }
     let later: Message[] = rd.messages;
@@ -403,11 +403,6 @@ export class RaftNode implements Consensus {
     const compactTo = index - (this.opts.snapshotCatchUpEntries ?? CATCH_UP_ENTRIES);
     if (compactTo >= this.storage.firstIndex()) this.storage.compact(compactTo);
     await this.wal.releaseTo(index);
-  }
-
-  /** The last snapshot this member recorded (what a leader sends to a member that needs one). */
-  lastSnapshot(): Snapshot {
-    return this.storage.snapshot();
   }
 
   private applyCommitted(ents: Entry[]): void {
