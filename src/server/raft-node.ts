@@ -256,7 +256,7 @@ export class RaftNode implements Consensus {
     const now = Date.now();
     for (const r of this.reads.values()) {
       if (now >= r.deadline) {
-        this.reads.delete(r.key);
+        this.finishRead(r);
         for (const w of r.waiters) w.reject(Errors.timeout());
       } else if (r.index < 0 && now - r.lastAsk >= READ_RETRY_MS && this.leader !== 0n) {
         r.lastAsk = now;
@@ -265,10 +265,19 @@ export class RaftNode implements Consensus {
     }
   }
 
+  /**
+   * Takes a round out of play. It may still be the round that reads of this turn join (the
+   * leader can answer before the turn ends); joining a finished round would never resolve.
+   */
+  private finishRead(r: PendingRead): void {
+    this.reads.delete(r.key);
+    if (this.currentRead === r) this.currentRead = null;
+  }
+
   private resolveReads(): void {
     for (const r of this.reads.values()) {
       if (r.index >= 0 && r.index <= this.appliedIndex) {
-        this.reads.delete(r.key);
+        this.finishRead(r);
         for (const w of r.waiters) w.resolve();
       }
     }

@@ -61,8 +61,13 @@ describe('Election under random schedules', () => {
         const value = `c${c.id}-${serial++}`;
         posted.push(value);
         c.done = campaign(s, create(CampaignRequestSchema, { name: b(name), lease, value: b(value) }), c.ac.signal).then(
-          (r) => {
-            if (c.state !== 'waiting') return;
+          async (r) => {
+            if (c.state !== 'waiting') {
+              // Given up after the election was already won but before this callback ran: the
+              // win stands, as with etcd, so resign it.
+              await resign(s, create(ResignRequestSchema, { leader: r.leader! }));
+              return;
+            }
             const others = all.filter((x) => x !== c && x.state === 'leading');
             if (others.length > 0) violations.push(`candidate ${c.id} won while ${others.map((x) => x.id).join(',')} led`);
             c.state = 'leading';

@@ -47,7 +47,12 @@ describe('Lock under random schedules', () => {
         all.push(c);
         c.done = lock(s, create(LockRequestSchema, { name: b(name), lease }), c.ac.signal).then(
           async (r) => {
-            if (c.state !== 'waiting') return; // aborted or revoked meanwhile: not a holder
+            if (c.state !== 'waiting') {
+              // Given up (aborted or revoked) after the lock was already granted but before this
+              // callback ran: the grant stands, as with etcd, so give the lock back.
+              await unlock(s, create(UnlockRequestSchema, { key: r.key }));
+              return;
+            }
             const others = all.filter((x) => x !== c && x.state === 'holding');
             if (others.length > 0) violations.push(`contender ${c.id} acquired while ${others.map((x) => x.id).join(',')} held`);
             c.state = 'holding';
